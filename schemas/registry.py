@@ -115,8 +115,14 @@ def decode(
     model = EVENT_TYPES.get(event_type) if isinstance(event_type, str) else None
     if model is None:
         raise EventDecodeError("unknown_type", f"unknown event type {event_type!r}")
-    if topic is not None and topic in TOPIC_EVENT_TYPES and event_type not in TOPIC_EVENT_TYPES[topic]:
-        raise EventDecodeError("unknown_type", f"event type {event_type!r} does not belong on {topic}")
+    if (
+        topic is not None
+        and topic in TOPIC_EVENT_TYPES
+        and event_type not in TOPIC_EVENT_TYPES[topic]
+    ):
+        raise EventDecodeError(
+            "unknown_type", f"event type {event_type!r} does not belong on {topic}"
+        )
     try:
         return CloudEvent[model].model_validate(envelope)  # type: ignore[valid-type]
     except ValidationError as exc:

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.shared.settings import EarshotSettings
+
+
+class ClassifierSettings(EarshotSettings):
+    classifier_model: str | None = Field(
+        default=None,
+        description="Model: unset = the shipped artifact; `vader`; or a Hugging Face name/path",
+    )
+    classifier_threads: int = Field(default=2, ge=1, description="CPU threads for inference")
+    classifier_batch_max: int = Field(default=64, ge=1, description="Most mentions per batch")
+    classifier_batch_wait_ms: int = Field(
+        default=20, ge=1, description="Longest wait to fill a batch before classifying it"
+    )

@@ -1,0 +1,190 @@
+"""`earshot` command line: run, serve, migrate, import, config, and the services' own commands."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Earshot social listening.")
+config_app = typer.Typer(no_args_is_help=True, help="Brands, teams and tracking rules.")
+app.add_typer(config_app, name="config")
+
+SERVICES = ("ingest", "classifier", "router", "api")
+
+
+def _uvicorn(app_factory: Any, host: str, port: int, log_level: str) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        app_factory,
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        log_config=None,  # our JSON logging
+        timeout_graceful_shutdown=30,
+    )
+
+
+@app.command()
+def run(
+    port: Annotated[int | None, typer.Option(help="HTTP port (default 8000)")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1)")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where embedded PostgreSQL keeps data")
+    ] = None,
+    demo: Annotated[bool, typer.Option(help="Replay the bundled demo stream")] = True,
+) -> None:
+    """Everything on this machine: embedded PostgreSQL, in-process bus, all four services."""
+    from services.embedded import EmbeddedSettings, build_embedded_app
+    from services.shared.logging import configure_logging
+
+    overrides: dict[str, Any] = {"bus": "memory", "demo": demo}
+    if port is not None:
+        overrides["http_port"] = port
+    if host is not None:
+        overrides["http_host"] = host
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    settings = EmbeddedSettings(**overrides)
+    configure_logging(settings.log_level, os.environ.get("EARSHOT_LOG_FORMAT", "text"))
+    url = f"http://{settings.http_host}:{settings.http_port}"
+    typer.echo(
+        f"\nEarshot is starting (embedded mode, data in {settings.data_dir}/).\n"
+        f"  API docs:   {url}/docs\n"
+        f"  Cases:      {url}/v1/cases\n"
+        f"  Brands:     {url}/v1/brands\n"
+        f"  Post mentions: {url}/v1/mentions (see README)\n"
+        "Stop with Ctrl-C.\n"
+    )
+    _uvicorn(
+        build_embedded_app(settings), settings.http_host, settings.http_port, settings.log_level
+    )
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help="ingest | classifier | router | api")],
+    port: Annotated[int | None, typer.Option(help="HTTP port (health, metrics, routes)")] = None,
+) -> None:
+    """Run one service in its own process (distributed mode: Kafka + PostgreSQL)."""
+    from services.shared.logging import configure_logging
+
+    if service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+    app_, settings = _service_app(service, port)
+    configure_logging(settings.log_level, settings.log_format)
+    _uvicorn(app_, settings.http_host, settings.http_port, settings.log_level)
+
+
+def _service_app(service: str, port: int | None) -> tuple[Any, Any]:
+    from services.shared.runtime import build_app
+
+    overrides = {"http_port": port} if port is not None else {}
+    if service == "ingest":
+        from services.ingest import main as ingest
+        from services.ingest.settings import IngestSettings
+
+        s = IngestSettings(**overrides)
+        return build_app(
+            title="Earshot ingest",
+            settings=s,
+            factories=[ingest.component(s)],
+            routers=[ingest.router],
+        ), s
+    if service == "classifier":
+        from services.classifier import main as classifier
+        from services.classifier.settings import ClassifierSettings
+
+        s = ClassifierSettings(**overrides)
+        return build_app(
+            title="Earshot classifier", settings=s, factories=[classifier.component(s)]
+        ), s
+    if service == "router":
+        from services.router import main as router
+        from services.router.settings import RouterSettings
+
+        s = RouterSettings(**overrides)
+        return build_app(title="Earshot router", settings=s, factories=[router.component(s)]), s
+    from services.api import main as api
+    from services.shared.settings import EarshotSettings
+
+    s = EarshotSettings(**overrides)
+    return build_app(
+        title="Earshot API", settings=s, factories=[api.component()], routers=api.ROUTERS
+    ), s
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the PostgreSQL schema to the latest version (also done at every service start)."""
+    from services.shared.db import migrate as migrations
+    from services.shared.db.embedded import start_embedded_postgres
+    from services.shared.settings import EarshotSettings
+
+    settings = EarshotSettings()
+    dsn = settings.database_url or start_embedded_postgres(settings.data_dir / "postgres")
+    migrations.upgrade_sync(dsn)
+    typer.echo("schema is up to date")
+
+
+@config_app.command("load")
+def config_load(files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Upsert brands and teams from YAML files (see services/shared/demo/*.yaml)."""
+    from services.shared.config import load_config
+    from services.shared.db import migrate as migrations
+    from services.shared.db.embedded import start_embedded_postgres
+    from services.shared.db.pool import create_pool
+    from services.shared.settings import EarshotSettings
+
+    async def _load() -> dict[str, int]:
+        settings = EarshotSettings()
+        dsn = settings.database_url or start_embedded_postgres(settings.data_dir / "postgres")
+        await migrations.upgrade(dsn)
+        pool = await create_pool(dsn, max_size=2)
+        try:
+            return await load_config(pool, *files)
+        finally:
+            await pool.close()
+
+    typer.echo(asyncio.run(_load()))
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL or CSV")],
+    url: Annotated[str, typer.Option(help="Ingest base URL")] = "http://127.0.0.1:8000",
+    batch: Annotated[int, typer.Option(min=1, max=1000)] = 500,
+) -> None:
+    """Post mentions from a JSONL or CSV export to ingest, with a progress bar."""
+    from services.ingest.importer import import_mentions
+
+    report = import_mentions(file, url=url, batch_size=batch)
+    typer.echo(report.summary())
+    if report.rejected:
+        sys.exit(1)
+
+
+def _register_service_commands() -> None:
+    """Commands that live next to the code they drive."""
+    from services.router.sla.commands import app as sla_app
+
+    app.add_typer(sla_app, name="sla", help="Business-hours SLA calculator.")
+    try:
+        from services.classifier.commands import app as classifier_app
+    except ImportError:  # the classifier's training commands need its optional extras
+        return
+    app.registered_commands += classifier_app.registered_commands
+
+
+def main() -> None:
+    _register_service_commands()
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Router service: `mentions.classified` -> PostgreSQL (mentions, cases, SLA clocks) -> outbox
+-> `cases.events`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from prometheus_client import Counter
+
+from schemas import TOPIC_CASES_EVENTS, TOPIC_MENTIONS_CLASSIFIED, MentionClassified
+from services.router import repo
+from services.router.handlers import route_mention
+from services.router.settings import RouterSettings
+from services.shared.bus import ConsumerLoop, Delivery
+from services.shared.db.outbox import relay_forever
+from services.shared.http import ReadinessCheck
+from services.shared.runtime import Resources
+
+log = logging.getLogger(__name__)
+
+GROUP = "earshot-router"
+ROUTED = Counter("earshot_router_routed_total", "Mentions routed", ["action", "team"])
+DUPLICATES = Counter("earshot_router_duplicates_total", "Redelivered mentions already routed")
+TEAMS_REFRESH_S = 10.0
+
+
+class RouterService:
+    name = "router"
+
+    def __init__(self, resources: Resources, settings: RouterSettings) -> None:
+        self.resources = resources
+        self.settings = settings
+        self.teams: dict[str, repo.Team] = {}
+        self._teams_loaded_at = 0.0
+        self._stop = asyncio.Event()
+        self.loop: ConsumerLoop | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.events_topic = settings.topic(TOPIC_CASES_EVENTS)
+
+    async def start(self) -> None:
+        await self._refresh_teams()
+        bus = self.resources.bus
+        self.loop = ConsumerLoop(
+            consumer=bus.consumer([self.settings.topic(TOPIC_MENTIONS_CLASSIFIED)], group=GROUP),
+            producer=bus.producer,
+            group=GROUP,
+            handle=self.handle,
+            max_batch=self.settings.router_batch_max,
+            max_wait_ms=self.settings.router_batch_wait_ms,
+            topic_prefix=self.settings.topic_prefix,
+        )
+        self._tasks = [
+            asyncio.create_task(self.loop.run(), name="router-consumer"),
+            asyncio.create_task(
+                relay_forever(self.resources.pool, bus.producer, self._stop), name="router-outbox"
+            ),
+        ]
+
+    async def stop(self) -> None:
+        if self.loop:
+            self.loop.stop()
+        self._stop.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=30)
+
+    def readiness(self) -> dict[str, ReadinessCheck]:
+        return {}
+
+    async def _refresh_teams(self) -> None:
+        self.teams = await repo.load_teams(pool=self.resources.pool)
+        self._teams_loaded_at = time.monotonic()
+
+    async def handle(self, deliveries: Sequence[Delivery]) -> None:
+        """One transaction per batch; a failing mention makes the loop retry one by one."""
+        if time.monotonic() - self._teams_loaded_at > TEAMS_REFRESH_S:
+            await self._refresh_teams()
+        events: list[MentionClassified] = [d.event.data for d in deliveries]
+        outcomes = []
+        async with self.resources.pool.acquire() as connection, connection.transaction():
+            for event in events:
+                outcomes.append(
+                    await route_mention(
+                        connection, event, self.teams, events_topic=self.events_topic
+                    )
+                )
+        for decision in outcomes:
+            if decision is None:
+                DUPLICATES.inc()
+            else:
+                ROUTED.labels(decision.action, decision.team or "-").inc()
+
+
+def component(settings: RouterSettings) -> Any:
+    return lambda resources: RouterService(resources, settings)

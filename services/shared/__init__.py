@@ -1,0 +1,4 @@
+"""Plumbing every service shares: bus, database, settings, logging, metrics, health.
+
+No domain logic lives here.
+"""

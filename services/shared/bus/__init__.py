@@ -1,0 +1,55 @@
+"""Message bus: one interface, Kafka and in-process transports, a shared consume loop."""
+
+from __future__ import annotations
+
+from schemas import (
+    TOPIC_CASES_EVENTS,
+    TOPIC_MENTIONS_CLASSIFIED,
+    TOPIC_MENTIONS_DLQ,
+    TOPIC_MENTIONS_RAW,
+)
+from services.shared.bus.base import Bus, Consumer, Message, Producer, Record
+from services.shared.bus.memory import MemoryBus
+from services.shared.bus.worker import (
+    ConsumerLoop,
+    Delivery,
+    PoisonMessageError,
+    TransientError,
+)
+from services.shared.settings import EarshotSettings
+
+ALL_TOPICS = (TOPIC_MENTIONS_RAW, TOPIC_MENTIONS_CLASSIFIED, TOPIC_MENTIONS_DLQ, TOPIC_CASES_EVENTS)
+
+
+def build_bus(settings: EarshotSettings) -> Bus:
+    if settings.bus == "memory":
+        return MemoryBus(default_partitions=settings.topic_partitions)
+    from services.shared.bus.kafka import KafkaBus
+
+    return KafkaBus(
+        settings.kafka_bootstrap,
+        client_id=settings.kafka_client_id,
+        replication=settings.topic_replication,
+        topic_config={"max.message.bytes": str(8 * 1024 * 1024)},
+    )
+
+
+async def ensure_all_topics(bus: Bus, settings: EarshotSettings) -> None:
+    await bus.ensure_topics({settings.topic(t): settings.topic_partitions for t in ALL_TOPICS})
+
+
+__all__ = [
+    "ALL_TOPICS",
+    "Bus",
+    "Consumer",
+    "ConsumerLoop",
+    "Delivery",
+    "MemoryBus",
+    "Message",
+    "PoisonMessageError",
+    "Producer",
+    "Record",
+    "TransientError",
+    "build_bus",
+    "ensure_all_topics",
+]

@@ -1,0 +1,1 @@
+"""PostgreSQL access: pool, migrations (Alembic), transactional outbox, embedded server."""
