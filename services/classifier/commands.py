@@ -1,0 +1,128 @@
+"""`earshot classify` and `earshot train`: the classifier's command-line entry points.
+
+A typer sub-app (`app`), registered by the main CLI. Heavy imports happen inside commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+
+app = typer.Typer(help="Classify mentions and train the classifier.", no_args_is_help=True)
+
+
+def _input_from(record: dict[str, Any], line_no: int) -> Any:
+    from services.classifier.models import ClassifierInput
+
+    followers = record.get("author_followers")
+    keywords = record.get("brand_urgent_keywords") or ()
+    thread = record.get("thread_recent_mentions")
+    return ClassifierInput(
+        id=str(record.get("id", line_no)),
+        text=str(record.get("text") or ""),
+        lang_hint=record.get("lang") or record.get("lang_hint"),
+        author_followers=int(followers) if isinstance(followers, int | float) else None,
+        brand=record.get("brand"),
+        source=record.get("source"),
+        brand_urgent_keywords=tuple(str(k) for k in keywords) if isinstance(keywords, list) else (),
+        thread_recent_mentions=int(thread) if isinstance(thread, int | float) else None,
+    )
+
+
+def classify_stream(
+    model: Any, source: TextIO, sink: TextIO, *, batch_size: int = 256
+) -> tuple[int, int]:
+    """Classify JSONL from `source` into `sink`; returns (classified, rejected) counts.
+
+    A line that is not a JSON object is answered with `{"id", "error"}` instead of stopping
+    the run: one bad record must not lose the rest of the file.
+    """
+    done = rejected = 0
+    batch: list[Any] = []
+
+    def flush() -> None:
+        nonlocal done
+        if not batch:
+            return
+        for item, result in zip(batch, model.classify(batch), strict=True):
+            out = {"id": item.id, **result.model_dump(mode="json")}
+            sink.write(json.dumps(out) + "\n")
+        done += len(batch)
+        batch.clear()
+
+    for line_no, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("expected a JSON object")
+            batch.append(_input_from(record, line_no))
+        except (ValueError, TypeError) as exc:
+            flush()  # keep output order = input order
+            sink.write(json.dumps({"id": str(line_no), "error": str(exc)}) + "\n")
+            rejected += 1
+            continue
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    sink.flush()
+    return done, rejected
+
+
+@app.command()
+def classify(
+    model: Annotated[
+        str, typer.Option(help="'default' (shipped artifact), 'vader', or an HF name/path")
+    ] = "default",
+    threads: Annotated[int | None, typer.Option(help="CPU threads for inference")] = None,
+    batch_size: Annotated[int, typer.Option(min=1)] = 256,
+) -> None:
+    """Read JSONL mentions on stdin, write one JSONL classification per line on stdout.
+
+    Input: {"id", "text", optional "lang", "author_followers", "brand",
+    "brand_urgent_keywords", "thread_recent_mentions"}.
+    """
+    from services.classifier.models import load_classifier
+
+    loaded = load_classifier(model, threads=threads)
+    done, rejected = classify_stream(loaded, sys.stdin, sys.stdout, batch_size=batch_size)
+    typer.echo(f"classified {done}, rejected {rejected} ({loaded.model_version})", err=True)
+
+
+@app.command()
+def train(
+    data: Annotated[
+        Path | None, typer.Option(help="Dataset folder in the shared layout (see docs)")
+    ] = None,
+    csv: Annotated[
+        Path | None, typer.Option(help="CSV or JSONL with text,label for brand fine-tuning")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Artifact folder to write")] = None,
+    version: Annotated[str | None, typer.Option(help="Artifact version name")] = None,
+    base: Annotated[
+        str, typer.Option(help="With --csv: artifact to start from ('default' or a path)")
+    ] = "default",
+    seed: Annotated[int, typer.Option()] = 13,
+    threads: Annotated[int | None, typer.Option()] = None,
+    make_default: Annotated[
+        bool, typer.Option(help="Point artifacts/default.txt at the new version")
+    ] = False,
+) -> None:
+    """Train the classifier heads from a dataset folder (--data) or a labelled file (--csv)."""
+    if (data is None) == (csv is None):
+        raise typer.BadParameter("give exactly one of --data or --csv")
+    from services.classifier.training.run import train_from_csv, train_from_shared
+
+    if data is not None:
+        path = train_from_shared(
+            data, out=out, version=version, seed=seed, threads=threads, make_default=make_default
+        )
+    else:
+        assert csv is not None
+        path = train_from_csv(csv, base=base, out=out, version=version, seed=seed, threads=threads)
+    typer.echo(f"artifact written to {path}")

@@ -1,0 +1,81 @@
+"""Classifier models: the input type, the `Classifier` protocol and `load_classifier`.
+
+Backends:
+- `default`: the artifact shipped in `services/classifier/artifacts/` (named by
+  `artifacts/default.txt`); falls back to the VADER baseline when no artifact is shipped;
+- `vader`: VADER sentiment + lexicon abuse (the published baseline);
+- anything else: a Hugging Face sequence-classification model name or local path.
+All of them share language identification, spam heuristics and urgency (`pipeline.py`).
+Heavy libraries (onnxruntime, torch, transformers) are imported only when a backend needs them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from schemas.mention import Classification
+
+log = logging.getLogger(__name__)
+
+ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@dataclass(frozen=True)
+class ClassifierInput:
+    id: str
+    text: str
+    lang_hint: str | None = None
+    author_followers: int | None = None
+    brand: str | None = None
+    source: str | None = None
+    brand_urgent_keywords: tuple[str, ...] = ()
+    thread_recent_mentions: int | None = None  # mentions in the same conversation, last hour
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    model_version: str
+
+    def classify(self, items: Sequence[ClassifierInput]) -> list[Classification]: ...
+
+
+def default_artifact_dir() -> Path | None:
+    """The shipped artifact folder, or None when the repo ships none yet."""
+    pointer = ARTIFACTS_DIR / "default.txt"
+    if not pointer.is_file():
+        return None
+    path = ARTIFACTS_DIR / pointer.read_text(encoding="utf-8").strip()
+    return path if (path / "heads.npz").is_file() else None
+
+
+def load_classifier(spec: str | None = None, *, threads: int | None = None) -> Classifier:
+    """spec None/'default' = the shipped artifact; 'vader' = the published VADER baseline; any
+    other string = a Hugging Face model name or local path loaded with transformers
+    AutoModelForSequenceClassification (label mapping from its config id2label)."""
+    from services.classifier.models.pipeline import PipelineClassifier
+
+    name = (spec or "default").strip()
+    if name.lower() == "vader":
+        from services.classifier.models.vader import VADER_VERSION, VaderScorer
+
+        return PipelineClassifier(VaderScorer(), model_version=VADER_VERSION)
+    if name.lower() == "default" or (Path(name).is_dir() and (Path(name) / "heads.npz").is_file()):
+        artifact = default_artifact_dir() if name.lower() == "default" else Path(name)
+        if artifact is None:
+            log.warning("no shipped classifier artifact; using the VADER baseline")
+            return load_classifier("vader", threads=threads)
+        from services.classifier.models.artifact import ArtifactScorer
+
+        scorer = ArtifactScorer(artifact, threads=threads)
+        return PipelineClassifier(scorer, model_version=scorer.model_version)
+    from services.classifier.models.hf import HuggingFaceScorer
+
+    hf = HuggingFaceScorer(name, threads=threads)
+    return PipelineClassifier(hf, model_version=hf.model_version)
+
+
+__all__ = ["Classifier", "ClassifierInput", "load_classifier"]

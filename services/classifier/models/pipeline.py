@@ -1,0 +1,139 @@
+"""The part every classifier shares: dedup, language, spam, urgency, assembly of the contract.
+
+A backend only has to turn unique normalised texts into sentiment probabilities and
+offensive / hate probabilities (`TextScorer`). Everything per-mention (platform hint, author
+reach, brand keywords, thread velocity) is applied here, so the VADER baseline, the shipped
+artifact and a Hugging Face model explain urgency identically.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from schemas.mention import Abuse, Classification, Sentiment, SentimentLabel
+from services.classifier.models.language import LanguageIdentifier
+from services.classifier.models.spam import SpamScorer
+from services.classifier.models.text import normalise_for_model
+from services.classifier.models.urgency import UrgencyScorer, UrgencySettings
+
+if TYPE_CHECKING:
+    from services.classifier.models import ClassifierInput
+
+log = logging.getLogger(__name__)
+
+LABELS: tuple[SentimentLabel, SentimentLabel, SentimentLabel] = ("negative", "neutral", "positive")
+NEUTRAL_FALLBACK = (0.0, 1.0, 0.0)
+
+
+@dataclass(frozen=True)
+class TextScores:
+    """Per unique text: (p_negative, p_neutral, p_positive), p_offensive, p_hate."""
+
+    sentiment: list[tuple[float, float, float]]
+    offensive: list[float]
+    hate: list[float]
+
+
+class TextScorer(Protocol):
+    def score_texts(self, texts: Sequence[str]) -> TextScores: ...
+
+
+class PipelineClassifier:
+    """Implements `Classifier` on top of any `TextScorer`."""
+
+    def __init__(
+        self,
+        scorer: TextScorer,
+        *,
+        model_version: str,
+        urgency: UrgencySettings | None = None,
+        languages: LanguageIdentifier | None = None,
+    ) -> None:
+        self.model_version = model_version
+        self._scorer = scorer
+        self._languages = languages or LanguageIdentifier()
+        self._spam = SpamScorer()
+        self._urgency = UrgencyScorer(urgency)
+
+    def classify(self, items: Sequence[ClassifierInput]) -> list[Classification]:
+        if not items:
+            return []
+        texts = [
+            normalise_for_model(item.text if isinstance(item.text, str) else "") for item in items
+        ]
+        # Dedup: retweets and copy-paste campaigns repeat the same text within a batch; each
+        # unique text goes through the model once.
+        unique: dict[str, int] = {}
+        for text in texts:
+            unique.setdefault(text, len(unique))
+        scores = self._safe_scores(list(unique))
+        languages = self._languages.identify(texts, [item.lang_hint for item in items])
+        out: list[Classification] = []
+        for item, text, language in zip(items, texts, languages, strict=True):
+            k = unique[text]
+            probs = scores.sentiment[k] if text else NEUTRAL_FALLBACK
+            sentiment = _sentiment(probs)
+            spam = self._spam.score(text, author_followers=item.author_followers)
+            urgency = self._urgency.score(
+                item.text if isinstance(item.text, str) else "",
+                negative_prob=sentiment.scores["negative"],
+                brand=item.brand,
+                author_followers=item.author_followers,
+                thread_recent_mentions=item.thread_recent_mentions,
+                brand_urgent_keywords=tuple(item.brand_urgent_keywords or ()),
+            )
+            abuse = Abuse(
+                offensive=_prob(scores.offensive[k] if text else 0.0),
+                hate=_prob(scores.hate[k] if text else 0.0),
+                spam=_prob(spam),
+            )
+            out.append(
+                Classification(
+                    sentiment=sentiment,
+                    language=language,
+                    abuse=abuse,
+                    urgency=urgency,
+                    model_version=self.model_version,
+                )
+            )
+        return out
+
+    def _safe_scores(self, texts: list[str]) -> TextScores:
+        """The model sees non-empty texts only; empty ones get a neutral, no-abuse default."""
+        real = [t for t in texts if t]
+        got = self._scorer.score_texts(real) if real else TextScores([], [], [])
+        it = iter(range(len(real)))
+        sentiment: list[tuple[float, float, float]] = []
+        offensive: list[float] = []
+        hate: list[float] = []
+        for t in texts:
+            if t:
+                j = next(it)
+                sentiment.append(got.sentiment[j])
+                offensive.append(got.offensive[j])
+                hate.append(got.hate[j])
+            else:
+                sentiment.append(NEUTRAL_FALLBACK)
+                offensive.append(0.0)
+                hate.append(0.0)
+        return TextScores(sentiment, offensive, hate)
+
+
+def _prob(p: float) -> float:
+    if p != p:  # NaN from a broken model must not poison the contract
+        return 0.0
+    return round(min(1.0, max(0.0, float(p))), 6)
+
+
+def _sentiment(probs: tuple[float, float, float]) -> Sentiment:
+    clipped = [_prob(p) for p in probs]
+    total = sum(clipped)
+    if total <= 0:
+        clipped, total = list(NEUTRAL_FALLBACK), 1.0
+    normed = [round(p / total, 6) for p in clipped]
+    # argmax with a fixed tie-break order (neutral first) keeps labels deterministic.
+    best = max((1, 0, 2), key=lambda i: normed[i])
+    return Sentiment(label=LABELS[best], scores=dict(zip(LABELS, normed, strict=True)))

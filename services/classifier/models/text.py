@@ -1,0 +1,69 @@
+"""Text hygiene shared by every model: never raise, bound the work, normalise for matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Models see at most this many characters. A tweet is < 300 chars; long posts carry their
+# sentiment early, and bounding the input keeps a 100k-char message from stalling a batch.
+MODEL_MAX_CHARS = 2_000
+# Cue matching (urgency, spam, lexicons) looks a little further: a threat buried at the end of
+# a long complaint still counts, but the work stays linear and bounded.
+MATCH_MAX_CHARS = 10_000
+
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_WS = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[^\w$%€£]+")
+_URL = re.compile(r"(?:https?://\S+|www\.\S+|\bhttp\b)", re.IGNORECASE)
+_HANDLE = re.compile(r"@\w{1,30}")
+
+
+def clean(text: str | None, max_chars: int = MODEL_MAX_CHARS) -> str:
+    """Drop control / bidi-override characters, collapse whitespace, cut to `max_chars`.
+
+    Bidi overrides (U+202A..U+202E, U+2066..U+2069) are removed because they only change
+    display order and are a known trick to hide words from filters; RTL letters themselves
+    are kept.
+    """
+    if not text:
+        return ""
+    text = text[: max_chars * 2]  # cheap pre-cut before the regexes run
+    text = _CONTROL.sub(" ", text)
+    text = _WS.sub(" ", text).strip()
+    return text[:max_chars]
+
+
+def normalise_for_model(text: str | None) -> str:
+    """What the trained models and VADER see: handles and links replaced the way the
+    training data was prepared (`@user`, `http`), so train and serve agree."""
+    text = clean(text)
+    text = _URL.sub("http", text)
+    return _HANDLE.sub("@user", text)
+
+
+def fold(text: str | None, max_chars: int = MATCH_MAX_CHARS) -> str:
+    """Casefold, strip accents, keep word characters, pad with spaces: ' my card was hacked '.
+
+    Matching cues on this form makes 'Remboursé', 'rembourse' and 'REMBOURSÉ' equal and turns
+    word boundaries into plain spaces, so a substring automaton can match whole words.
+    """
+    text = clean(text, max_chars).casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Polish/Scandinavian letters without a decomposition: fold to their base letter.
+    stripped = stripped.translate(_EXTRA_FOLD)
+    return " " + _NON_WORD.sub(" ", stripped).strip() + " "
+
+
+_EXTRA_FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+
+
+def count_urls(text: str) -> int:
+    return len(_URL.findall(text))
+
+
+def count_handles(text: str) -> int:
+    return len(_HANDLE.findall(text))

@@ -1,0 +1,109 @@
+"""Odd text never breaks `classify`, and the same input gives the same output."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from services.classifier.commands import classify_stream
+from services.classifier.models import Classifier, ClassifierInput, load_classifier
+
+ODD_TEXTS = [
+    "",
+    "   \n\t ",
+    "😀🔥💯🙏",
+    "مرحبا، الخدمة سيئة جدا",  # RTL Arabic
+    "שלום, השירות גרוע",  # RTL Hebrew
+    "\u202eevil bidi override\u202c and \u200b zero width",
+    "control \x00\x01\x07\x1b chars",
+    "x" * 100_000,
+    "word " * 20_000,
+    "Mixed スクリプト and Кириллица et français 中文",
+    "@user @user @user http http",
+    "\ud83d",  # lone surrogate
+    "ｆｕｌｌｗｉｄｔｈ ＴＥＸＴ",
+    "a",
+]
+
+
+@pytest.fixture(scope="module")
+def vader() -> Classifier:
+    return load_classifier("vader")
+
+
+def test_odd_texts_are_classified_without_error(vader: Classifier) -> None:
+    items = [ClassifierInput(id=str(i), text=t) for i, t in enumerate(ODD_TEXTS)]
+    results = vader.classify(items)
+    assert len(results) == len(items)
+    for result in results:
+        assert abs(sum(result.sentiment.scores.values()) - 1.0) < 1e-3
+        assert 0.0 <= result.abuse.spam <= 1.0
+        assert result.model_version == vader.model_version
+        json.dumps(result.model_dump(mode="json"))  # serialisable, even with odd input
+
+
+def test_empty_and_emoji_only_text_have_no_language(vader: Classifier) -> None:
+    results = vader.classify([ClassifierInput("1", ""), ClassifierInput("2", "😀😀")])
+    assert [r.language.code for r in results] == ["und", "und"]
+    assert results[0].sentiment.label == "neutral"
+
+
+def test_valid_platform_hint_wins_and_invalid_one_is_ignored(vader: Classifier) -> None:
+    text = "Das ist wirklich ein sehr guter Kundenservice, danke euch allen!"
+    hinted, invalid, regional = vader.classify(
+        [
+            ClassifierInput("1", text, lang_hint="fr"),
+            ClassifierInput("2", text, lang_hint="und"),
+            ClassifierInput("3", text, lang_hint="pt-BR"),
+        ]
+    )
+    assert (hinted.language.code, hinted.language.method) == ("fr", "hint")
+    assert (invalid.language.code, invalid.language.method) == ("de", "detected")
+    assert regional.language.code == "pt"
+
+
+def test_duplicates_in_a_batch_get_identical_results(vader: Classifier) -> None:
+    text = "Worst airline ever, lost my bag again"
+    results = vader.classify([ClassifierInput(str(i), text) for i in range(5)])
+    assert len({r.model_dump_json() for r in results}) == 1
+
+
+def test_same_input_same_output_across_calls(vader: Classifier) -> None:
+    items = [ClassifierInput(str(i), t) for i, t in enumerate(ODD_TEXTS[:6])]
+    first = [r.model_dump_json() for r in vader.classify(items)]
+    second = [r.model_dump_json() for r in vader.classify(list(reversed(items)))]
+    assert first == list(reversed(second))
+
+
+def test_spam_and_civil_negative_feedback(vader: Classifier) -> None:
+    spam, civil = vader.classify(
+        [
+            ClassifierInput(
+                "1",
+                "FREE GIVEAWAY!!! DM me to claim your bitcoin http://x.co #win #free #crypto",
+                author_followers=0,
+            ),
+            ClassifierInput("2", "Very disappointed, the delivery was late and nobody answered."),
+        ]
+    )
+    assert spam.abuse.spam > 0.8
+    assert civil.abuse.spam < 0.3
+    assert civil.abuse.offensive < 0.5 and civil.abuse.hate < 0.5
+
+
+def test_classify_stream_answers_bad_lines_and_keeps_order(vader: Classifier) -> None:
+    source = io.StringIO(
+        '{"id": "a", "text": "I love it", "lang": "en"}\n'
+        "not json\n"
+        "[1, 2]\n"
+        '{"id": "b", "text": "I hate it", "author_followers": 20000, "brand": "acme"}\n'
+    )
+    sink = io.StringIO()
+    done, rejected = classify_stream(vader, source, sink)
+    lines = [json.loads(line) for line in sink.getvalue().splitlines()]
+    assert (done, rejected) == (2, 2)
+    assert [line["id"] for line in lines] == ["a", "2", "3", "b"]
+    assert set(lines[0]) == {"id", "sentiment", "language", "abuse", "urgency", "model_version"}
+    assert lines[3]["sentiment"]["label"] == "negative"
