@@ -42,8 +42,10 @@ TOPIC_EVENT_TYPES: Final[dict[str, frozenset[str]]] = {
     TOPIC_CASES_EVENTS: frozenset(case_event_type(kind) for kind in CASE_EVENT_KINDS),
 }
 
-# A message larger than this is poison for every consumer (a mention's text is capped far below).
+# A message larger than this is poison for the pipeline's consumers (a mention's text is capped
+# far below). Dead-letter records may be larger: they carry the poison payload.
 MAX_MESSAGE_BYTES: Final = 1_000_000
+MAX_DEAD_LETTER_BYTES: Final = 8 * 1024 * 1024
 
 
 class EventDecodeError(ValueError):
@@ -88,6 +90,7 @@ def decode(
     headers: Sequence[tuple[str, bytes]] = (),
     *,
     topic: str | None = None,
+    max_bytes: int = MAX_MESSAGE_BYTES,
 ) -> CloudEvent[Any]:
     """Parse a message in structured or binary (`ce_` headers) mode into its registered model.
 
@@ -96,9 +99,9 @@ def decode(
     """
     if value is None:
         raise EventDecodeError("invalid_json", "message has no value (tombstone)")
-    if len(value) > MAX_MESSAGE_BYTES:
+    if len(value) > max_bytes:
         raise EventDecodeError(
-            "too_large", f"message is {len(value)} bytes, the limit is {MAX_MESSAGE_BYTES}"
+            "too_large", f"message is {len(value)} bytes, the limit is {max_bytes}"
         )
     try:
         body = json.loads(value)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import Field
 
 from services.api import main as api
 from services.classifier import main as classifier
@@ -35,9 +36,13 @@ DEMO_DIR = Path(str(package_files.files("services.shared") / "demo"))
 class EmbeddedSettings(IngestSettings, ClassifierSettings, RouterSettings):
     """Every service's settings at once (they share one process)."""
 
-    demo: bool = True
-    demo_rate: float = 5.0  # mentions per second after the first burst
-    demo_burst: int = 60  # mentions replayed at once so the console is not empty
+    demo: bool = Field(default=True, description="`earshot run`: replay the bundled demo stream")
+    demo_rate: float = Field(
+        default=5.0, gt=0, description="Demo mentions per second after the first burst"
+    )
+    demo_burst: int = Field(
+        default=60, ge=0, description="Demo mentions replayed at once, so the queues fill at once"
+    )
 
 
 def build_embedded_app(settings: EmbeddedSettings) -> FastAPI:

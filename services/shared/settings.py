@@ -46,3 +46,19 @@ class EarshotSettings(BaseSettings):
     def topic(self, name: str) -> str:
         """The topic's name on this deployment's bus."""
         return f"{self.topic_prefix}{name}"
+
+
+def env_table(owners: list[tuple[str, type[BaseSettings]]]) -> str:
+    """The Markdown table of environment variables documented in the README."""
+    rows = ["| variable | used by | default | meaning |", "|---|---|---|---|"]
+    seen: set[str] = set()
+    for owner, settings in owners:
+        for name, field in settings.model_fields.items():
+            if name in seen:
+                continue
+            seen.add(name)
+            default = "" if field.default is None else str(field.default)
+            rows.append(
+                f"| `EARSHOT_{name.upper()}` | {owner} | `{default}` | {field.description or ''} |"
+            )
+    return "\n".join(rows)

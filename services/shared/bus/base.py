@@ -50,7 +50,8 @@ class Consumer(Protocol):
 
 
 class Bus(Protocol):
-    producer: Producer
+    @property
+    def producer(self) -> Producer: ...
 
     async def start(self) -> None: ...
 

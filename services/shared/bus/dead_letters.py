@@ -36,7 +36,7 @@ def dead_letter_record(
         payload, encoding = base64.b64encode(value).decode("ascii"), "base64"
     record = MessageDeadLettered(
         consumer_group=group,
-        error=DeadLetterError(code=code, message=reason[:2000]),  # type: ignore[arg-type]
+        error=DeadLetterError(code=code, message=reason[:2000]),
         origin=DeadLetterOrigin(
             topic=message.topic,
             partition=message.partition,
@@ -45,7 +45,7 @@ def dead_letter_record(
             headers={k: v.decode("utf-8", "replace") for k, v in message.headers},
         ),
         payload=payload,
-        payload_encoding=encoding,  # type: ignore[arg-type]
+        payload_encoding=encoding,
         payload_truncated=truncated,
         failed_at=utcnow(),
     )

@@ -16,7 +16,8 @@ def start_embedded_postgres(data_dir: Path, *, stop_at_exit: bool = True) -> str
     import pgserver  # imported here: only embedded mode needs the server binaries
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir.resolve(), cleanup_mode="stop" if stop_at_exit else None)
+    cleanup = "stop" if stop_at_exit else None
+    server = pgserver.get_server(data_dir.resolve(), cleanup_mode=cleanup)  # type: ignore[attr-defined]
     dsn: str = server.get_uri()
     log.info("embedded PostgreSQL ready", extra={"data_dir": str(data_dir)})
     return dsn

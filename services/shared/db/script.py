@@ -11,4 +11,5 @@ def execute_script(sql: str) -> None:
     query protocol (asyncpg's `execute` without arguments) runs a whole script at once, inside
     the migration's transaction."""
     driver_connection = op.get_bind().connection.driver_connection
+    assert driver_connection is not None
     await_only(driver_connection.execute(sql))

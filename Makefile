@@ -1,0 +1,72 @@
+# Earshot: `make run` runs it, `make test` tests it. Everything else builds on `make install`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Extras: run needs the classifier's inference stack; tests also need the training stack.
+RUN_EXTRAS := classifier
+TEST_EXTRAS := dev,classifier,train
+
+.PHONY: help install install-dev run test test-unit test-integration lint format typecheck \
+        schemas kafka train bench-classifier clean
+
+help:
+	@echo "make run    - run Earshot on this machine (embedded mode) at http://127.0.0.1:$(PORT)"
+	@echo "make test   - install everything and run all tests (real Kafka and PostgreSQL)"
+	@echo "make lint   - ruff + mypy;  make schemas - regenerate JSON Schemas"
+	@echo "make train  - train the classifier;  make bench-classifier - classifier benchmark"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when pyproject.toml changes (stamp per set of extras).
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[$(RUN_EXTRAS)]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[$(TEST_EXTRAS)]'
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+install-dev: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/earshot run --port $(PORT)
+
+# The Kafka broker jars, fetched from Maven Central once and cached (~/.cache/earshot/kafka).
+kafka: install-dev
+	$(BIN)/python -m tests.support.kafka_broker
+
+test: install-dev kafka lint
+	$(BIN)/python -m pytest -p no:cacheprovider -ra --durations=15
+
+test-unit: install-dev
+	$(BIN)/python -m pytest -p no:cacheprovider tests/unit
+
+test-integration: install-dev kafka
+	$(BIN)/python -m pytest -p no:cacheprovider -ra tests/integration tests/e2e
+
+lint: install-dev
+	$(BIN)/ruff check schemas services tests
+	$(BIN)/ruff format --check schemas services tests
+	$(BIN)/mypy schemas services/shared services/router/sla services/router/routing
+
+format: install-dev
+	$(BIN)/ruff format schemas services tests
+	$(BIN)/ruff check --fix schemas services tests
+
+schemas: install-dev
+	$(BIN)/python -m schemas.generate
+
+DATA ?= ../shared/data
+train: install-dev
+	$(BIN)/earshot train --data $(DATA)
+
+bench-classifier: install-dev
+	$(BIN)/python -m services.classifier.bench --data $(DATA)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
