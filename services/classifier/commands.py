@@ -116,7 +116,8 @@ def train(
     """Train the classifier heads from a dataset folder (--data) or a labelled file (--csv)."""
     if (data is None) == (csv is None):
         raise typer.BadParameter("give exactly one of --data or --csv")
-    from services.classifier.training.run import train_from_csv, train_from_shared
+    from services.classifier.training.finetune import train_from_csv
+    from services.classifier.training.run import train_from_shared
 
     if data is not None:
         path = train_from_shared(

@@ -1,0 +1,191 @@
+"""Classifier benchmark: val quality and `earshot classify` throughput, into docs/BENCHMARKS.md.
+
+    python -m services.classifier.bench [--data ../shared/data] [--model default] [--n 10000]
+
+Quality goes through the same `classify` path the service uses (text normalisation,
+dedup, calibrated heads). Throughput runs `earshot classify` as a child process on JSONL
+(start-up included: interpreter, imports, model load) and also reports the steady state.
+Only the "## Classifier" section of docs/BENCHMARKS.md is rewritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+BENCHMARKS = REPO / "docs" / "BENCHMARKS.md"
+SECTION = "## Classifier"
+
+
+def default_data() -> Path:
+    for candidate in (REPO.parent / "shared" / "data", Path("/work/shared/data")):
+        if candidate.is_dir():
+            return candidate
+    return REPO.parent / "shared" / "data"
+
+
+def quality(model_spec: str, data: Path) -> dict[str, Any]:
+    import numpy as np
+
+    from services.classifier.models import ClassifierInput, load_classifier
+    from services.classifier.models.heads import expected_calibration_error, macro_f1
+    from services.classifier.training.data import load_shared
+    from services.classifier.training.run import sentiment_metrics
+
+    shared = load_shared(data)
+    classifier = load_classifier(model_spec)
+
+    def run(texts: list[str]) -> list[Any]:
+        return classifier.classify([ClassifierInput(str(i), t) for i, t in enumerate(texts)])
+
+    val = shared.sentiment_val
+    results = run(val.texts)
+    order = ("negative", "neutral", "positive")
+    probs = np.array([[r.sentiment.scores[k] for k in order] for r in results])
+    out: dict[str, Any] = {"model_version": classifier.model_version}
+    out["sentiment"] = sentiment_metrics(val, probs)
+    for task in ("offensive", "hate"):
+        split = getattr(shared, f"{task}_val")
+        scores = np.array([getattr(r.abuse, task) for r in run(split.texts)])
+        two = np.stack([1 - scores, scores], axis=1)
+        out[task] = {
+            "macro_f1": round(
+                macro_f1(np.asarray(split.labels), (scores >= 0.5).astype(int), 2), 4
+            ),
+            "ece": round(expected_calibration_error(split.labels, two), 4),
+        }
+    return out
+
+
+def throughput(model_spec: str, data: Path, n: int, threads: int | None) -> dict[str, float]:
+    from services.classifier.training.data import load_shared
+
+    shared = load_shared(data)
+    pool = shared.sentiment_val.texts + shared.offensive_val.texts + shared.hate_val.texts
+    pool += shared.sentiment_train.texts[: max(0, n - len(pool))]
+    texts = pool[:n]
+    payload = "".join(
+        json.dumps({"id": str(i), "text": t, "author_followers": i % 50_000}) + "\n"
+        for i, t in enumerate(texts)
+    )
+    cmd = [sys.executable, "-c", "from services.classifier.commands import app; app()", "classify"]
+    cmd += ["--model", model_spec] + (["--threads", str(threads)] if threads else [])
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, input=payload, capture_output=True, text=True, cwd=REPO, check=True)
+    wall = time.perf_counter() - started
+    lines = proc.stdout.count("\n")
+    if lines != len(texts):
+        raise RuntimeError(f"expected {len(texts)} output lines, got {lines}: {proc.stderr[-500:]}")
+    unique = len(set(texts))
+    # Steady state, in-process: model already loaded, same batches as the CLI.
+    from services.classifier.models import ClassifierInput, load_classifier
+
+    classifier = load_classifier(model_spec, threads=threads)
+    classifier.classify([ClassifierInput("warm", "warm up")])
+    items = [ClassifierInput(str(i), t) for i, t in enumerate(texts)]
+    t0 = time.perf_counter()
+    for start in range(0, len(items), 256):
+        classifier.classify(items[start : start + 256])
+    steady = time.perf_counter() - t0
+    return {
+        "tweets": len(texts),
+        "unique_texts": unique,
+        "cli_wall_s": round(wall, 1),
+        "cli_tweets_per_s": round(len(texts) / wall, 1),
+        "steady_tweets_per_s": round(len(texts) / steady, 1),
+    }
+
+
+def render(command: str, results: dict[str, Any]) -> str:
+    lines = [
+        SECTION,
+        "",
+        f"- command: `{command}`",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {os.cpu_count()} CPU cores, {platform.machine()}, Python "
+        f"{platform.python_version()}, no GPU (other services were running on the same box)",
+        "",
+        "| model | TweetEval val macro-recall (goal 0.72) "
+        "| UMSAB val macro-F1, 8 langs (goal 0.60) "
+        "| offensive val macro-F1 (goal 0.80) | hate val macro-F1 | sentiment ECE |",
+        "|---|---|---|---|---|---|",
+    ]
+    for q in results["quality"]:
+        s = q["sentiment"]
+        lines.append(
+            f"| `{q['model_version']}` | {s.get('tweeteval_macro_recall', float('nan')):.3f} "
+            f"| {s.get('umsab_macro_f1', float('nan')):.3f} | {q['offensive']['macro_f1']:.3f} "
+            f"| {q['hate']['macro_f1']:.3f} | {s.get('ece', float('nan')):.3f} |"
+        )
+    langs = [
+        k
+        for k in results["quality"][0]["sentiment"]
+        if k.startswith("umsab_") and k != "umsab_macro_f1"
+    ]
+    if langs:
+        lines += ["", "UMSAB val macro-F1 per language:", ""]
+        lines.append("| model | " + " | ".join(k.split("_")[1] for k in langs) + " |")
+        lines.append("|---|" + "---|" * len(langs))
+        for q in results["quality"]:
+            cells = " | ".join(f"{q['sentiment'].get(k, float('nan')):.3f}" for k in langs)
+            lines.append(f"| `{q['model_version']}` | {cells} |")
+    t = results["throughput"]
+    lines += [
+        "",
+        f"Throughput of `earshot classify` (model `{results['quality'][0]['model_version']}`), "
+        f"{t['tweets']} real tweets ({t['unique_texts']} unique), JSONL in/out:",
+        "",
+        f"- start-up included (child process, imports, model load): **{t['cli_tweets_per_s']} "
+        f"tweets/s** ({t['cli_wall_s']} s wall) — goal 1,000/s",
+        f"- steady state (model loaded, batches of 256): **{t['steady_tweets_per_s']} tweets/s**",
+        "",
+        "Val figures: the val splits also chose the ensemble weights and temperatures, so they "
+        "are slightly optimistic; the benchmarks' test splits are not in the project.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(text: str, path: Path = BENCHMARKS) -> None:
+    current = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmarks\n\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: text + "\n", current, count=1)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(updated, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=default_data())
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--baseline", default="vader", help="also score this model ('' to skip)")
+    parser.add_argument("--n", type=int, default=10_000, help="tweets for the throughput run")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    command = "python -m services.classifier.bench " + " ".join(argv or sys.argv[1:])
+    results: dict[str, Any] = {"quality": [quality(args.model, args.data)]}
+    if args.baseline:
+        results["quality"].append(quality(args.baseline, args.data))
+    results["throughput"] = throughput(args.model, args.data, args.n, args.threads)
+    print(json.dumps(results, indent=2))
+    if not args.no_write:
+        write_section(render(command.strip(), results))
+        print(f"wrote the {SECTION!r} section of {BENCHMARKS}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Trained heads: the arithmetic shared by training (val metrics) and inference.
+
+Each task (sentiment, offensive, hate) is a small ensemble of two linear models:
+- a softmax regression on the MiniLM sentence embedding (meaning, English-centric);
+- a softmax regression on hashed character n-grams (surface form: works for any script,
+  catches profanity spelled creatively, and carries the non-English languages that MiniLM's
+  English word-piece vocabulary handles badly);
+combined as a weighted sum of log-probabilities and divided by a temperature. The weight and
+the temperature are fitted on the val splits (temperature scaling: one parameter, keeps the
+ranking, fixes over/under-confidence; ECE is reported in the model card).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    from scipy.sparse import spmatrix
+
+# Hashed character n-grams: fixed, stateless featuriser (no vocabulary to ship or drift).
+NGRAM_CONFIG: dict[str, Any] = {
+    "analyzer": "char_wb",
+    "ngram_range": (2, 5),
+    "n_features": 2**18,
+    "alternate_sign": False,
+    "lowercase": True,
+    "norm": "l2",
+    "binary": True,
+}
+
+
+def make_hasher(config: Mapping[str, Any] | None = None) -> Any:
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    cfg = dict(config or NGRAM_CONFIG)
+    cfg["ngram_range"] = tuple(cfg["ngram_range"])
+    return HashingVectorizer(dtype=_float32(), **cfg)
+
+
+def _float32() -> Any:
+    import numpy as np
+
+    return np.float32
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.exp(log_softmax(z))
+
+
+@dataclass
+class TaskHead:
+    labels: tuple[str, ...]
+    emb_w: np.ndarray  # (384, k)
+    emb_b: np.ndarray  # (k,)
+    ngram_w: np.ndarray | None  # (n_features, k), stored float16
+    ngram_b: np.ndarray | None
+    alpha: float = 1.0  # weight of the embedding model's log-probs; 1 - alpha for n-grams
+    temperature: float = 1.0
+
+    def component_logprobs(
+        self, emb: np.ndarray, ngrams: spmatrix | None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        import numpy as np
+
+        lp_emb = log_softmax(emb.astype(np.float32) @ self.emb_w + self.emb_b)
+        lp_ng = None
+        if self.ngram_w is not None and ngrams is not None:
+            lp_ng = log_softmax(np.asarray(ngrams @ self.ngram_w.astype(np.float32)) + self.ngram_b)
+        return lp_emb, lp_ng
+
+    def combine(self, lp_emb: np.ndarray, lp_ng: np.ndarray | None) -> np.ndarray:
+        z = lp_emb if lp_ng is None else self.alpha * lp_emb + (1 - self.alpha) * lp_ng
+        return softmax(z / self.temperature)
+
+    def probs(self, emb: np.ndarray, ngrams: spmatrix | None) -> np.ndarray:
+        return self.combine(*self.component_logprobs(emb, ngrams))
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        import numpy as np
+
+        arrays = {f"{prefix}.emb_w": self.emb_w.astype(np.float32), f"{prefix}.emb_b": self.emb_b}
+        if self.ngram_w is not None and self.ngram_b is not None:
+            arrays[f"{prefix}.ngram_w"] = self.ngram_w.astype(np.float16)
+            arrays[f"{prefix}.ngram_b"] = self.ngram_b
+        return arrays
+
+    def to_config(self) -> dict[str, Any]:
+        return {
+            "labels": list(self.labels),
+            "alpha": self.alpha,
+            "temperature": self.temperature,
+            "ngrams": self.ngram_w is not None,
+        }
+
+    @classmethod
+    def load(cls, prefix: str, config: Mapping[str, Any], arrays: Mapping[str, Any]) -> TaskHead:
+        has_ngrams = bool(config.get("ngrams"))
+        return cls(
+            labels=tuple(config["labels"]),
+            emb_w=arrays[f"{prefix}.emb_w"],
+            emb_b=arrays[f"{prefix}.emb_b"],
+            ngram_w=arrays[f"{prefix}.ngram_w"].astype("float32") if has_ngrams else None,
+            ngram_b=arrays[f"{prefix}.ngram_b"] if has_ngrams else None,
+            alpha=float(config.get("alpha", 1.0)),
+            temperature=float(config.get("temperature", 1.0)),
+        )
+
+
+def macro_recall(y: Sequence[int] | np.ndarray, pred: np.ndarray, k: int) -> float:
+    import numpy as np
+
+    y = np.asarray(y)
+    recalls = [float((pred[y == c] == c).mean()) for c in range(k) if (y == c).any()]
+    return float(np.mean(recalls))
+
+
+def macro_f1(y: Sequence[int] | np.ndarray, pred: np.ndarray, k: int) -> float:
+    import numpy as np
+
+    y = np.asarray(y)
+    scores = []
+    for c in range(k):
+        tp = float(((pred == c) & (y == c)).sum())
+        fp = float(((pred == c) & (y != c)).sum())
+        fn = float(((pred != c) & (y == c)).sum())
+        scores.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores))
+
+
+def expected_calibration_error(
+    y: Sequence[int] | np.ndarray, probs: np.ndarray, bins: int = 15
+) -> float:
+    """ECE on the top-class confidence, equal-width bins (Guo et al. 2017)."""
+    import numpy as np
+
+    y = np.asarray(y)
+    confidence = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == y).astype(np.float64)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    ece = 0.0
+    for lo, hi in pairwise(edges):
+        in_bin = (confidence > lo) & (confidence <= hi)
+        if in_bin.any():
+            ece += in_bin.mean() * abs(confidence[in_bin].mean() - correct[in_bin].mean())
+    return float(ece)

@@ -1,0 +1,109 @@
+"""Reading labelled text: the shared dataset layout and user CSV / JSONL files.
+
+Shared layout (see the data README): `<task>/<source>[/<language>]/<split>_text.txt` and
+`<split>_labels.txt`, one example per line. Nothing here copies data anywhere; training reads
+from the given path and keeps only what it produces (an artifact).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from services.classifier.models.text import normalise_for_model
+
+XLMT_LANGUAGES = (
+    "arabic", "english", "french", "german", "hindi", "italian", "portuguese", "spanish",
+)  # fmt: skip
+SENTIMENT_NAMES = {"negative": 0, "neutral": 1, "positive": 2, "neg": 0, "neu": 1, "pos": 2}
+
+
+@dataclass
+class Split:
+    texts: list[str] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # e.g. the language, for per-group metrics
+
+    def extend(self, other: Split) -> None:
+        self.texts += other.texts
+        self.labels += other.labels
+        self.groups += other.groups
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def read_split(folder: Path, split: str, group: str = "") -> Split:
+    text_file, label_file = folder / f"{split}_text.txt", folder / f"{split}_labels.txt"
+    texts = text_file.read_text(encoding="utf-8").split("\n")
+    labels = label_file.read_text(encoding="utf-8").split("\n")
+    # A trailing newline leaves one empty last element in each; drop only that.
+    if texts and texts[-1] == "" and labels and labels[-1] == "":
+        texts, labels = texts[:-1], labels[:-1]
+    if len(texts) != len(labels):
+        raise ValueError(f"{folder}/{split}: {len(texts)} texts but {len(labels)} labels")
+    return Split(
+        texts=[normalise_for_model(t) for t in texts],
+        labels=[int(x) for x in labels],
+        groups=[group] * len(texts),
+    )
+
+
+@dataclass
+class SharedData:
+    sentiment_train: Split
+    sentiment_val: Split  # TweetEval val (group 'tweeteval') + UMSAB val (group = language)
+    offensive_train: Split
+    offensive_val: Split
+    hate_train: Split
+    hate_val: Split
+
+
+def load_shared(root: Path) -> SharedData:
+    root = Path(root)
+    sentiment_train = read_split(root / "sentiment" / "semeval", "train", "semeval")
+    sentiment_val = read_split(root / "sentiment" / "tweeteval", "val", "tweeteval")
+    for language in XLMT_LANGUAGES:
+        folder = root / "sentiment" / "xlmt" / language
+        sentiment_train.extend(read_split(folder, "train", language))
+        sentiment_val.extend(read_split(folder, "val", language))
+    return SharedData(
+        sentiment_train=sentiment_train,
+        sentiment_val=sentiment_val,
+        offensive_train=read_split(root / "offensive" / "tweeteval", "train", "offensive"),
+        offensive_val=read_split(root / "offensive" / "tweeteval", "val", "offensive"),
+        hate_train=read_split(root / "hate" / "tweeteval", "train", "hate"),
+        hate_val=read_split(root / "hate" / "tweeteval", "val", "hate"),
+    )
+
+
+def read_labelled_file(path: Path) -> Split:
+    """CSV with a header containing `text,label`, or JSONL with those keys.
+
+    Labels: 0/1/2 or negative/neutral/positive (sentiment fine-tuning for a brand).
+    """
+    path = Path(path)
+    rows: list[tuple[str, str]] = []
+    if path.suffix.lower() in (".jsonl", ".json"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                rows.append((str(record["text"]), str(record["label"])))
+    else:
+        with path.open(encoding="utf-8", newline="") as fh:
+            for record in csv.DictReader(fh):
+                rows.append((record["text"], record["label"]))
+    split = Split()
+    for text, label in rows:
+        key = label.strip().lower()
+        value = SENTIMENT_NAMES.get(key)
+        if value is None:
+            value = int(key)
+        if value not in (0, 1, 2):
+            raise ValueError(f"label {label!r} is not a sentiment label")
+        split.texts.append(normalise_for_model(text))
+        split.labels.append(value)
+        split.groups.append("user")
+    return split

@@ -1,0 +1,127 @@
+"""Fitting one task head: two linear models, ensemble weight and temperature chosen on val.
+
+Selection uses the val split only (never a test split). The metric the ensemble weight
+maximises is the task's headline metric (macro recall / macro F1); the temperature then
+minimises val log-loss, which does not change any argmax decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from services.classifier.models.heads import TaskHead, softmax
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass
+class FitReport:
+    choices: dict[str, Any] = field(default_factory=dict)
+    val: dict[str, float] = field(default_factory=dict)
+
+
+def _softmax_lr(
+    x: Any, y: np.ndarray, c: float, k: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression; returns (W (d, k), b (k,)) for any k >= 2."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(
+        C=c, max_iter=300, class_weight="balanced", random_state=seed, tol=1e-4
+    )
+    model.fit(x, y)
+    w = model.coef_.T.astype(np.float32)
+    b = model.intercept_.astype(np.float32)
+    if k == 2 and w.shape[1] == 1:  # sklearn's binary form: logit of class 1 vs 0
+        w = np.concatenate([np.zeros_like(w), w], axis=1)
+        b = np.concatenate([np.zeros_like(b), b])
+    return w, b
+
+
+def fit_temperature(logprobs: np.ndarray, y: np.ndarray) -> float:
+    """Scalar T minimising NLL of softmax(logprobs / T): coarse log grid, then refine."""
+    import numpy as np
+
+    def nll(t: float) -> float:
+        p = softmax(logprobs / t)
+        return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
+
+    grid = np.exp(np.linspace(np.log(0.2), np.log(5.0), 41))
+    best = min(grid, key=nll)
+    fine = np.linspace(best * 0.9, best * 1.1, 21)
+    return round(float(min(fine, key=nll)), 4)
+
+
+def fit_task(
+    *,
+    labels: Sequence[str],
+    emb_train: np.ndarray,
+    y_train: Sequence[int],
+    emb_val: np.ndarray,
+    y_val: Sequence[int],
+    ngrams_train: Any | None,
+    ngrams_val: Any | None,
+    metric: Callable[[np.ndarray, np.ndarray], float],
+    emb_cs: Sequence[float] = (1.0, 4.0, 16.0),
+    ngram_cs: Sequence[float] = (1.0, 4.0),
+    seed: int = 13,
+    log: Callable[[str], None] = print,
+) -> tuple[TaskHead, FitReport]:
+    import numpy as np
+
+    k = len(labels)
+    ytr, yva = np.asarray(y_train), np.asarray(y_val)
+    report = FitReport()
+
+    def score(head: TaskHead) -> float:
+        return metric(yva, head.probs(emb_val, ngrams_val).argmax(axis=1))
+
+    best_emb: TaskHead | None = None
+    best_emb_score = -1.0
+    for c in emb_cs:
+        w, b = _softmax_lr(emb_train, ytr, c, k, seed)
+        head = TaskHead(tuple(labels), w, b, None, None)
+        s = score(head)
+        log(f"  embedding head C={c}: val {s:.4f}")
+        if s > best_emb_score:
+            best_emb, best_emb_score, report.choices["emb_C"] = head, s, c
+    assert best_emb is not None
+    best = best_emb
+    report.val["embedding_only"] = best_emb_score
+
+    if ngrams_train is not None and ngrams_val is not None:
+        best_ng: tuple[np.ndarray, np.ndarray] | None = None
+        best_ng_score = -1.0
+        for c in ngram_cs:
+            w, b = _softmax_lr(ngrams_train, ytr, c, k, seed)
+            head = TaskHead(tuple(labels), best_emb.emb_w, best_emb.emb_b, w, b, alpha=0.0)
+            s = score(head)
+            log(f"  n-gram head C={c}: val {s:.4f}")
+            if s > best_ng_score:
+                best_ng, best_ng_score, report.choices["ngram_C"] = (w, b), s, c
+        assert best_ng is not None
+        report.val["ngram_only"] = best_ng_score
+        lp_emb, _ = best_emb.component_logprobs(emb_val, None)
+        probe = TaskHead(tuple(labels), best_emb.emb_w, best_emb.emb_b, *best_ng)
+        _, lp_ng = probe.component_logprobs(emb_val, ngrams_val)
+        best_alpha, best_score = 1.0, best_emb_score
+        for alpha in np.round(np.linspace(0.0, 1.0, 21), 2):
+            s = metric(yva, (alpha * lp_emb + (1 - alpha) * lp_ng).argmax(axis=1))
+            if s > best_score + 1e-9:
+                best_alpha, best_score = float(alpha), s
+        log(f"  ensemble alpha={best_alpha}: val {best_score:.4f}")
+        report.choices["alpha"] = best_alpha
+        if best_alpha < 1.0:
+            best = TaskHead(tuple(labels), best_emb.emb_w, best_emb.emb_b, *best_ng, best_alpha)
+
+    lp_emb, lp_ng = best.component_logprobs(
+        emb_val, ngrams_val if best.ngram_w is not None else None
+    )
+    z = lp_emb if lp_ng is None else best.alpha * lp_emb + (1 - best.alpha) * lp_ng
+    best.temperature = fit_temperature(z, yva)
+    report.choices["temperature"] = best.temperature
+    return best, report

