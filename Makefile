@@ -40,14 +40,18 @@ run: install
 kafka: install-dev
 	$(BIN)/python -m tests.support.kafka_broker
 
+# A private temp folder per run: pytest prunes old shared temp folders, which would pull the
+# data folder from under another run's embedded PostgreSQL.
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider --basetemp=$$(mktemp -d /tmp/earshot-test.XXXXXX)
+
 test: install-dev kafka lint
-	$(BIN)/python -m pytest -p no:cacheprovider -ra --durations=15
+	$(PYTEST) -ra --durations=15
 
 test-unit: install-dev
-	$(BIN)/python -m pytest -p no:cacheprovider tests/unit
+	$(PYTEST) tests/unit
 
 test-integration: install-dev kafka
-	$(BIN)/python -m pytest -p no:cacheprovider -ra tests/integration tests/e2e
+	$(PYTEST) -ra tests/integration tests/e2e
 
 lint: install-dev
 	$(BIN)/ruff check schemas services tests

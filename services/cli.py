@@ -43,7 +43,7 @@ def run(
     from services.embedded import EmbeddedSettings, build_embedded_app
     from services.shared.logging import configure_logging
 
-    overrides: dict[str, Any] = {"bus": "memory", "demo": demo}
+    overrides: dict[str, Any] = {"bus": "postgres", "demo": demo}
     if port is not None:
         overrides["http_port"] = port
     if host is not None:

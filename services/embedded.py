@@ -24,7 +24,6 @@ from services.ingest import main as ingest
 from services.ingest.settings import IngestSettings
 from services.router import main as router
 from services.router.settings import RouterSettings
-from services.shared.bus import MemoryBus
 from services.shared.config import load_config
 from services.shared.runtime import Resources, build_app
 
@@ -64,7 +63,6 @@ def build_embedded_app(settings: EmbeddedSettings) -> FastAPI:
             router.component(settings),
         ],
         routers=[ingest.router, *api.ROUTERS],
-        bus=MemoryBus(default_partitions=settings.topic_partitions),
         on_started=on_started,
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,9 @@ def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     try:
         dsn = start_embedded_postgres(tmp_path_factory.mktemp("pg") / "data")
-        upgrade_sync(dsn)
+        # Alembic runs its own event loop: keep it off the test's loop, which may be running.
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(upgrade_sync, dsn).result()
     except Exception as exc:
         unavailable("PostgreSQL", exc)
     return dsn

@@ -58,7 +58,7 @@ async def open_resources(settings: EarshotSettings, *, bus: Bus | None = None) -
         dsn = await asyncio.to_thread(start_embedded_postgres, settings.data_dir / "postgres")
     await migrate.upgrade(dsn)
     pool = await create_pool(dsn, max_size=settings.db_pool_size)
-    bus = bus or build_bus(settings)
+    bus = bus or build_bus(settings, pool)
     await bus.start()
     await ensure_all_topics(bus, settings)
     return Resources(settings=settings, bus=bus, pool=pool, dsn=dsn)

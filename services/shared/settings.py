@@ -14,8 +14,10 @@ class EarshotSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EARSHOT_", extra="ignore", frozen=True)
 
-    bus: Literal["kafka", "memory"] = Field(
-        default="kafka", description="Transport: `kafka`, or `memory` (in-process, embedded mode)"
+    bus: Literal["kafka", "postgres", "memory"] = Field(
+        default="kafka",
+        description="Transport: `kafka`; `postgres` (durable local log, embedded mode); "
+        "`memory` (tests)",
     )
     kafka_bootstrap: str = Field(default="127.0.0.1:9092", description="Kafka bootstrap servers")
     kafka_client_id: str = Field(default="earshot", description="Kafka client id prefix")

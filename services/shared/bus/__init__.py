@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncpg
+
 from schemas import (
     TOPIC_CASES_EVENTS,
     TOPIC_MENTIONS_CLASSIFIED,
@@ -21,9 +23,15 @@ from services.shared.settings import EarshotSettings
 ALL_TOPICS = (TOPIC_MENTIONS_RAW, TOPIC_MENTIONS_CLASSIFIED, TOPIC_MENTIONS_DLQ, TOPIC_CASES_EVENTS)
 
 
-def build_bus(settings: EarshotSettings) -> Bus:
+def build_bus(settings: EarshotSettings, pool: asyncpg.Pool | None = None) -> Bus:
     if settings.bus == "memory":
         return MemoryBus(default_partitions=settings.topic_partitions)
+    if settings.bus == "postgres":
+        from services.shared.bus.postgres import PostgresBus
+
+        if pool is None:
+            raise ValueError("the postgres bus needs the database pool")
+        return PostgresBus(pool, default_partitions=settings.topic_partitions)
     from services.shared.bus.kafka import KafkaBus
 
     return KafkaBus(
