@@ -107,7 +107,7 @@ def accept_one(
         if brand not in catalogue:
             return "unknown_brand", f"unknown brand {brand!r}", {"known_brands": catalogue.ids()}
     else:
-        matched = catalogue.match(text, item.lang)
+        matched = catalogue.match(text, item.lang, item.source)
         if not matched:
             return (
                 "no_brand_matched",

@@ -1,27 +1,21 @@
-"""The brand catalogue and its term matcher (keywords, phrases, #hashtags, @handles).
+"""The brand catalogue: which brands a mention is about.
 
-Matching runs on Unicode-normalised text: NFKC, case-folded, diacritics removed, zero-width
-and bidi control characters dropped, so "NORTHWİND", "northwind" and "nőrthwind" all match.
+A brand with a tracking query (`brands.query`, see `rules/query.py`) is matched by that
+query alone. A brand without one matches when any of its keywords, #hashtags or @handles
+occurs as a whole token, limited to its languages if it lists some. Competitors are brands
+too (`competitor_of`), so share of voice counts them the same way.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-# Zero-width characters, soft hyphen and bidi controls: invisible, and used to dodge filters.
-_INVISIBLE = dict.fromkeys(
-    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-)
+from services.ingest.rules.matcher import CompiledRules, Mention, any_of
+from services.ingest.rules.query import Node, QuerySyntaxError, parse
+from services.ingest.rules.text import fold
 
-
-def fold(text: str) -> str:
-    """Comparison form of a text: NFKC, invisible characters removed, casefolded, no accents."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+__all__ = ["Brand", "BrandCatalogue", "fold"]
 
 
 @dataclass(frozen=True)
@@ -34,9 +28,24 @@ class Brand:
     handles: tuple[str, ...] = ()
     urgent_keywords: tuple[str, ...] = ()
     languages: tuple[str, ...] = field(default=())
+    query: str | None = None
 
     def terms(self) -> list[str]:
         return [*self.keywords, *self.hashtags, *self.handles]
+
+    def rule(self) -> Node | None:
+        """The brand's query tree: its own query, or the implicit one from its terms.
+        Raises QuerySyntaxError for a stored query that does not parse."""
+        if self.query and self.query.strip():
+            return parse(self.query)
+        return any_of(self.terms())
+
+    def language_ok(self, lang: str | None) -> bool:
+        """A brand without a query may be limited to languages; a mention without a language
+        hint still matches it. A brand with a query says `lang:` itself."""
+        if self.query or not self.languages or lang is None:
+            return True
+        return fold(lang).split("-")[0] in {fold(language) for language in self.languages}
 
 
 class BrandCatalogue:
@@ -44,7 +53,17 @@ class BrandCatalogue:
 
     def __init__(self, brands: Sequence[Brand]) -> None:
         self.brands = {brand.id: brand for brand in brands}
-        self._patterns = {brand.id: _compile(brand.terms()) for brand in brands if brand.terms()}
+        self.errors: dict[str, QuerySyntaxError] = {}
+        queries: dict[str, Node] = {}
+        for brand in brands:
+            try:
+                rule = brand.rule()
+            except QuerySyntaxError as exc:  # refused when stored; never crash on an old row
+                self.errors[brand.id] = exc
+                continue
+            if rule is not None:
+                queries[brand.id] = rule
+        self.rules = CompiledRules(queries)
 
     def ids(self) -> list[str]:
         return sorted(self.brands)
@@ -52,24 +71,11 @@ class BrandCatalogue:
     def __contains__(self, brand_id: object) -> bool:
         return brand_id in self.brands
 
-    def match(self, text: str, lang: str | None = None) -> list[str]:
-        """Brands whose terms occur in `text`: tracked brands first, then competitors."""
-        folded = fold(text)
+    def match(self, text: str, lang: str | None = None, source: str | None = None) -> list[str]:
+        """Brands whose rules match: tracked brands first, then competitors."""
         matched = [
-            brand_id
-            for brand_id, pattern in self._patterns.items()
-            if pattern.search(folded) and self._language_ok(brand_id, lang)
+            b
+            for b in self.rules.match(Mention.of(text, lang, source))
+            if self.brands[b].language_ok(lang)
         ]
         return sorted(matched, key=lambda b: (self.brands[b].competitor_of is not None, b))
-
-    def _language_ok(self, brand_id: str, lang: str | None) -> bool:
-        languages = self.brands[brand_id].languages
-        return not languages or lang is None or lang in languages
-
-
-def _compile(terms: Iterable[str]) -> re.Pattern[str]:
-    # A term matches as a whole token: "acme" matches "Acme's" but not "acmeology".
-    alternatives = sorted(
-        {re.escape(fold(term.strip())) for term in terms if term.strip()}, key=len, reverse=True
-    )
-    return re.compile(r"(?<![\w#@])(?:" + "|".join(alternatives) + r")(?!\w)")
