@@ -1,10 +1,11 @@
-"""Route one classified mention: store it, open or join its conversation's case, start the SLA
-clock, and announce the change through the outbox, all in the caller's transaction."""
+"""Route one classified mention: store it, open or join its conversation's (or its viral
+cluster's) case, start the SLA clock and plan its timers, and announce the change through the
+outbox, all in the caller's transaction. Assignment happens afterwards (`assigner.py`), so a
+routing batch never waits on a team's responder locks."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
@@ -20,12 +21,16 @@ from schemas import (
 )
 from schemas.envelope import utcnow
 from services.router import repo
-from services.router.routing import RouteDecision, decide_route
-from services.router.sla import due_at
+from services.router.config import RouterConfig
+from services.router.routing import RouteDecision
+from services.router.routing.clusters import cluster_key, within_window
+from services.router.routing.policies import plan_clock_timers, resolve_policy
+from services.router.routing.rules import apply_rules
 from services.shared.bus import PoisonMessageError
 from services.shared.db.outbox import add_to_outbox
 
 _CASE_NAMESPACE = uuid.UUID("9c3e4a8b-1f2d-4e6a-b7c8-0d9e8f7a6b5c")
+Details = dict[str, str | int | float | bool | None]
 
 
 def case_id_for(mention_id: uuid.UUID) -> uuid.UUID:
@@ -34,7 +39,12 @@ def case_id_for(mention_id: uuid.UUID) -> uuid.UUID:
 
 
 def case_event(
-    kind: CaseEventKind, case: asyncpg.Record, *, mention_id: uuid.UUID
+    kind: CaseEventKind,
+    case: asyncpg.Record,
+    *,
+    mention_id: uuid.UUID | None = None,
+    event_key: str | None = None,
+    details: Details | None = None,
 ) -> CloudEvent[Any]:
     data = CaseEvent(
         kind=kind,
@@ -50,9 +60,11 @@ def case_event(
         mention_id=mention_id,
         mention_count=case["mention_count"],
         occurred_at=utcnow(),
+        details=details or {},
     )
-    # One event per (case, kind, mention): re-processing the mention cannot announce twice.
-    event_id = uuid.uuid5(_CASE_NAMESPACE, f"{case['id']}|{kind}|{mention_id}")
+    # One event per (case, kind, cause): re-processing the mention or re-running a timer
+    # cannot announce twice (the outbox is idempotent on the event id).
+    event_id = uuid.uuid5(_CASE_NAMESPACE, f"{case['id']}|{kind}|{event_key or mention_id}")
     return make_event(
         data,
         type=case_event_type(kind),
@@ -66,45 +78,48 @@ def case_event(
 async def route_mention(
     connection: repo.Connection,
     event: MentionClassified,
-    teams: Mapping[str, repo.Team],
+    config: RouterConfig,
     *,
     events_topic: str = TOPIC_CASES_EVENTS,
 ) -> RouteDecision | None:
     """Returns the decision, or None if the mention was already routed (a redelivery)."""
     mention = event.mention
-    decision = decide_route(mention, event.classification)
-    if decision.action == "case" and decision.team not in teams:
+    decision = apply_rules(config.rules, mention, event.classification)
+    if decision.action == "case" and decision.team not in config.teams:
         raise PoisonMessageError(f"route names unknown team {decision.team!r}")
     if not await repo.insert_mention(connection=connection, event=event, route=decision):
         return None
     case = await repo.lock_active_case(
         connection=connection, conversation_key=mention.conversation_key
     )
-    kind: CaseEventKind
+    key = cluster_key(mention.text) if decision.action == "case" else None
+    if case is None and key is not None:
+        case = await _join_cluster(connection, brand=mention.brand, key=key, event=event)
+    kind: CaseEventKind = "case.mention_added"
+    details: Details = {}
     if case is None and decision.action == "case":
-        assert decision.team is not None
-        team = teams[decision.team]
-        due = due_at(mention.created_at, team.first_response_seconds, team.calendar)
-        case = await repo.insert_case(
-            connection=connection,
-            case_id=case_id_for(mention.mention_id),
-            event=event,
-            route=decision,
-            sla_due_at=due,
-        )
+        case = await _open_case(connection, event, decision, config, key)
         kind = "case.opened"
         if case is None:  # another replica opened it a moment ago: join it
             case = await repo.lock_active_case(
                 connection=connection, conversation_key=mention.conversation_key
             )
+            if case is None and key is not None:
+                case = await _join_cluster(connection, brand=mention.brand, key=key, event=event)
     if case is not None and case["id"] != case_id_for(mention.mention_id):
+        kind = "case.mention_added"
+        if case["cluster_key"] is not None and case["cluster_key"] == key:
+            details["cluster"] = True
         case = await repo.add_mention_to_case(
             connection=connection,
             case_id=case["id"],
             mention_at=mention.created_at,
             priority=decision.priority,
         )
-        kind = "case.mention_added"
+        if decision.action == "case":
+            case, restarted = await _maybe_restart_clock(connection, case, event, config)
+            if restarted:
+                details["sla_clock"] = "next_response"
     if case is None:
         return decision  # monitoring only
     await repo.link_mention(
@@ -113,6 +128,98 @@ async def route_mention(
     await add_to_outbox(
         connection,
         topic=events_topic,
-        event=case_event(kind, case, mention_id=mention.mention_id),
+        event=case_event(kind, case, mention_id=mention.mention_id, details=details),
     )
     return decision
+
+
+async def _join_cluster(
+    connection: repo.Connection, *, brand: str, key: str, event: MentionClassified
+) -> asyncpg.Record | None:
+    cluster = await repo.lock_cluster_case(connection=connection, brand=brand, cluster_key=key)
+    if cluster is None:
+        return None
+    if within_window(
+        last_mention_at=cluster["last_mention_at"], mention_at=event.mention.created_at
+    ):
+        return cluster
+    await repo.detach_cluster(connection=connection, case_id=cluster["id"])
+    return None
+
+
+async def _open_case(
+    connection: repo.Connection,
+    event: MentionClassified,
+    decision: RouteDecision,
+    config: RouterConfig,
+    key: str | None,
+) -> asyncpg.Record | None:
+    assert decision.team is not None
+    team = config.teams[decision.team]
+    policy = resolve_policy(
+        config.policies,
+        team=team.id,
+        priority=decision.priority,
+        team_first_response_seconds=team.first_response_seconds,
+    )
+    # The clock starts at platform time: a mention that sat in a backlog has used budget.
+    started = event.mention.created_at
+    first = plan_clock_timers(
+        clock="first_response", started_at=started, policy=policy, calendar=team.calendar
+    )
+    resolution = plan_clock_timers(
+        clock="resolution", started_at=started, policy=policy, calendar=team.calendar
+    )
+    case = await repo.insert_case(
+        connection=connection,
+        case_id=case_id_for(event.mention.mention_id),
+        event=event,
+        route=decision,
+        sla_due_at=first[-1].fire_at,
+        resolution_due_at=resolution[-1].fire_at if resolution else None,
+        cluster_key=key,
+    )
+    if case is not None:
+        await repo.insert_timers(
+            connection=connection, case_id=case["id"], clock_seq=0, plans=first + resolution
+        )
+    return case
+
+
+async def _maybe_restart_clock(
+    connection: repo.Connection,
+    case: asyncpg.Record,
+    event: MentionClassified,
+    config: RouterConfig,
+) -> tuple[asyncpg.Record, bool]:
+    """A new mention after a response reopens the next-response clock (once per answer)."""
+    responses = [t for t in (case["first_response_at"], case["last_response_at"]) if t]
+    if not responses:
+        return case, False  # the first-response clock is still running
+    answered = max(responses)
+    clock_running = case["sla_clock"] == "next_response" and answered < case["sla_started_at"]
+    if clock_running or event.mention.created_at <= answered or case["team"] not in config.teams:
+        return case, False
+    team = config.teams[case["team"]]
+    policy = resolve_policy(
+        config.policies,
+        team=team.id,
+        priority=case["priority"],
+        team_first_response_seconds=team.first_response_seconds,
+    )
+    plans = plan_clock_timers(
+        clock="next_response",
+        started_at=event.mention.created_at,
+        policy=policy,
+        calendar=team.calendar,
+    )
+    case = await repo.start_next_response_clock(
+        connection=connection,
+        case_id=case["id"],
+        started_at=event.mention.created_at,
+        due=plans[-1].fire_at,
+    )
+    await repo.insert_timers(
+        connection=connection, case_id=case["id"], clock_seq=case["sla_clock_seq"], plans=plans
+    )
+    return case, True

@@ -1,43 +1,23 @@
-"""The router's reads and writes in PostgreSQL. Keyword-only, one statement each."""
+"""The router's reads and writes of mentions and cases in PostgreSQL. Keyword-only, one
+statement each. Configuration reads live in `config.py`, timers in `timers.py`, assignment in
+`assigner.py`."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 
 from schemas import MentionClassified
 from services.router.routing import RouteDecision
-from services.router.sla import BusinessCalendar
+from services.router.routing.policies import TimerPlan
 
-Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
-
-
-@dataclass(frozen=True)
-class Team:
-    id: str
-    calendar: BusinessCalendar
-    first_response_seconds: int
-    warning_fraction: float
-
-
-async def load_teams(*, pool: asyncpg.Pool[Any]) -> dict[str, Team]:
-    rows = await pool.fetch(
-        "SELECT id, calendar, first_response_seconds, warning_fraction FROM teams"
-    )
-    return {
-        row["id"]: Team(
-            id=row["id"],
-            calendar=BusinessCalendar.from_dict(row["calendar"]),
-            first_response_seconds=row["first_response_seconds"],
-            warning_fraction=row["warning_fraction"],
-        )
-        for row in rows
-    }
+Connection: TypeAlias = "asyncpg.Connection[Any] | asyncpg.pool.PoolConnectionProxy[Any]"
+ACTIVE = "status IN ('open', 'pending')"
 
 
 async def insert_mention(
@@ -78,12 +58,37 @@ async def insert_mention(
 async def lock_active_case(
     *, connection: Connection, conversation_key: str
 ) -> asyncpg.Record | None:
+    """The conversation's active case: one it opened, or a cluster case one of its mentions
+    joined (a reply to a retweet belongs with the retweet)."""
     row: asyncpg.Record | None = await connection.fetchrow(
-        """SELECT * FROM cases WHERE conversation_key = $1 AND status IN ('open', 'pending')
-           FOR UPDATE""",
+        f"""SELECT * FROM cases WHERE conversation_key = $1 AND {ACTIVE} FOR UPDATE""",
         conversation_key,
     )
+    if row is None:
+        row = await connection.fetchrow(
+            f"""SELECT * FROM cases WHERE {ACTIVE} AND id IN (
+                   SELECT case_id FROM mentions WHERE conversation_key = $1
+                   AND case_id IS NOT NULL) LIMIT 1 FOR UPDATE""",
+            conversation_key,
+        )
     return row
+
+
+async def lock_cluster_case(
+    *, connection: Connection, brand: str, cluster_key: str
+) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await connection.fetchrow(
+        f"""SELECT * FROM cases WHERE brand = $1 AND cluster_key = $2 AND {ACTIVE}
+            FOR UPDATE""",
+        brand,
+        cluster_key,
+    )
+    return row
+
+
+async def detach_cluster(*, connection: Connection, case_id: uuid.UUID) -> None:
+    """A cluster gone quiet keeps its case but stops absorbing copies: a new burst starts anew."""
+    await connection.execute("UPDATE cases SET cluster_key = NULL WHERE id = $1", case_id)
 
 
 async def insert_case(
@@ -93,13 +98,17 @@ async def insert_case(
     event: MentionClassified,
     route: RouteDecision,
     sla_due_at: datetime,
+    resolution_due_at: datetime | None,
+    cluster_key: str | None,
 ) -> asyncpg.Record | None:
-    """Open a case; None if another router opened one for this conversation first."""
+    """Open a case; None if another router opened one for this conversation or cluster first."""
     m = event.mention
     row: asyncpg.Record | None = await connection.fetchrow(
         """INSERT INTO cases (id, brand, conversation_key, status, team, queue, priority,
-               sla_started_at, sla_due_at, last_mention_at)
-           VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $7)
+               sla_started_at, sla_due_at, last_mention_at, language, source, sla_clock,
+               resolution_due_at, cluster_key)
+           VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $7, $9, $10, 'first_response',
+               $11, $12)
            ON CONFLICT DO NOTHING RETURNING *""",
         case_id,
         m.brand,
@@ -109,6 +118,10 @@ async def insert_case(
         route.priority,
         m.created_at,
         sla_due_at,
+        event.classification.language.code,
+        m.source,
+        resolution_due_at,
+        cluster_key,
     )
     return row
 
@@ -130,7 +143,56 @@ async def add_mention_to_case(
     return row
 
 
+async def start_next_response_clock(
+    *, connection: Connection, case_id: uuid.UUID, started_at: datetime, due: datetime
+) -> asyncpg.Record:
+    """A customer wrote again after an answer: a new clock, numbered so old timers go stale."""
+    row: asyncpg.Record = await connection.fetchrow(
+        """UPDATE cases SET sla_clock = 'next_response', sla_clock_seq = sla_clock_seq + 1,
+               sla_started_at = $2, sla_due_at = $3, breached_at = NULL, updated_at = now()
+           WHERE id = $1 RETURNING *""",
+        case_id,
+        started_at,
+        due,
+    )
+    return row
+
+
+async def insert_timers(
+    *, connection: Connection, case_id: uuid.UUID, clock_seq: int, plans: Sequence[TimerPlan]
+) -> None:
+    if not plans:
+        return
+    await connection.executemany(
+        """INSERT INTO sla_timers (case_id, clock, clock_seq, kind, fraction, fire_at)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+        [(case_id, p.clock, clock_seq, p.kind, p.fraction, p.fire_at) for p in plans],
+    )
+
+
 async def link_mention(
     *, connection: Connection, mention_id: uuid.UUID, case_id: uuid.UUID
 ) -> None:
     await connection.execute("UPDATE mentions SET case_id = $2 WHERE id = $1", mention_id, case_id)
+
+
+async def recent_classified_mentions(
+    *, connection: Connection, since: datetime, limit: int
+) -> list[asyncpg.Record]:
+    """Stored mentions with their classification and the route they got, for a dry run."""
+    rows: list[asyncpg.Record] = await connection.fetch(
+        """SELECT id, source, source_id, brand, text, author, url, lang_hint, created_at,
+               received_at, thread_id, parent_id, classification, route
+           FROM mentions WHERE classified_at >= $1 ORDER BY classified_at LIMIT $2""",
+        since,
+        limit,
+    )
+    return rows
+
+
+def as_json_details(values: dict[str, Any]) -> dict[str, str | int | float | bool | None]:
+    """Case event details allow only scalars; anything else is written as its string."""
+    return {
+        k: v if v is None or isinstance(v, str | int | float | bool) else str(v)
+        for k, v in values.items()
+    }

@@ -1,0 +1,201 @@
+"""The SLA timer sweeper: durable warning and breach moments, fired exactly once.
+
+Timers are rows in `sla_timers`, planned in the routing transaction that started the clock.
+A sweep, in one transaction:
+  1. takes due, pending timers with FOR UPDATE SKIP LOCKED (other replicas take other rows,
+     nobody waits), in fire order, through the partial index `sla_timers_pending`;
+  2. locks their cases, also SKIP LOCKED: a case busy in a routing batch or an API action is
+     left for the next sweep instead of risking a lock cycle;
+  3. re-checks each case at fire time (`timer_outcome`): a response, a resolution or a newer
+     clock cancels the timer;
+  4. writes the events to the outbox and marks the timers done.
+The events and the "done" mark commit together, so a crash anywhere before the commit leaves
+the timer pending for the next sweep, and a commit can happen only once: exactly once. Event
+ids derive from the timer id, so even a replayed outbox row is deduplicated downstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from prometheus_client import Counter
+
+from schemas import TOPIC_CASES_EVENTS
+from services.router import repo
+from services.router.config import RouterConfig
+from services.router.handlers import case_event
+from services.router.routing.policies import CaseClockState, timer_outcome
+from services.shared.db.outbox import add_to_outbox
+
+log = logging.getLogger(__name__)
+
+TIMERS = Counter("earshot_router_sla_timers_total", "SLA timers done", ["kind", "outcome"])
+SWEEP_LIMIT = 500
+SWEEP_IDLE_S = 1.0
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    fired: int = 0
+    cancelled: int = 0
+    deferred: int = 0  # their case was locked elsewhere; the next sweep takes them
+
+    @property
+    def done(self) -> int:
+        return self.fired + self.cancelled
+
+
+def _clock_state(case: asyncpg.Record) -> CaseClockState:
+    return CaseClockState(
+        status=case["status"],
+        sla_clock=case["sla_clock"],
+        sla_clock_seq=case["sla_clock_seq"],
+        sla_started_at=case["sla_started_at"],
+        sla_due_at=case["sla_due_at"],
+        first_response_at=case["first_response_at"],
+        last_response_at=case["last_response_at"],
+    )
+
+
+async def sweep_once(
+    *,
+    pool: asyncpg.Pool[Any],
+    config: RouterConfig,
+    now: datetime | None = None,
+    limit: int = SWEEP_LIMIT,
+    events_topic: str = TOPIC_CASES_EVENTS,
+) -> SweepResult:
+    now = now or datetime.now(UTC)
+    async with pool.acquire() as connection, connection.transaction():
+        timers = await connection.fetch(
+            """SELECT id, case_id, clock, clock_seq, kind, fraction, fire_at FROM sla_timers
+               WHERE done_at IS NULL AND fire_at <= $1
+               ORDER BY fire_at LIMIT $2 FOR UPDATE SKIP LOCKED""",
+            now,
+            limit,
+        )
+        if not timers:
+            return SweepResult()
+        rows = await connection.fetch(
+            "SELECT * FROM cases WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED",
+            list({t["case_id"] for t in timers}),
+        )
+        cases = {row["id"]: row for row in rows}
+        fired: list[int] = []
+        cancelled: list[int] = []
+        for timer in timers:
+            case = cases.get(timer["case_id"])
+            if case is None:
+                continue
+            outcome = timer_outcome(
+                clock=timer["clock"],
+                clock_seq=timer["clock_seq"],
+                kind=timer["kind"],
+                case=_clock_state(case),
+                now=now,
+            )
+            if outcome == "cancel":
+                cancelled.append(timer["id"])
+            else:
+                cases[case["id"]] = await _fire(connection, timer, case, config, events_topic)
+                fired.append(timer["id"])
+            TIMERS.labels(timer["kind"], outcome).inc()
+        await connection.execute(
+            """UPDATE sla_timers SET done_at = $3,
+                   outcome = CASE WHEN id = ANY($1::bigint[]) THEN 'fired' ELSE 'cancelled' END
+               WHERE id = ANY($1::bigint[] || $2::bigint[])""",
+            fired,
+            cancelled,
+            now,
+        )
+    return SweepResult(len(fired), len(cancelled), len(timers) - len(fired) - len(cancelled))
+
+
+async def _fire(
+    connection: repo.Connection,
+    timer: asyncpg.Record,
+    case: asyncpg.Record,
+    config: RouterConfig,
+    events_topic: str,
+) -> asyncpg.Record:
+    key = f"timer|{timer['id']}"
+    details: dict[str, str | int | float | bool | None] = {
+        "clock": timer["clock"],
+        "fraction": round(float(timer["fraction"]), 4),
+        "due_at": (
+            case["resolution_due_at"] if timer["clock"] == "resolution" else case["sla_due_at"]
+        ).isoformat(),
+        "timer_id": timer["id"],
+    }
+    if timer["kind"] == "warning":
+        await _announce(connection, "sla.warning", case, key, details, events_topic)
+        return case
+    team = config.teams.get(case["team"])
+    lead = team.lead if team else None
+    reassign = bool(team and team.reassign_on_breach and case["assignee"])
+    case = await connection.fetchrow(
+        """UPDATE cases SET breached_at = coalesce(breached_at, $2),
+               escalated_to = coalesce($3, escalated_to),
+               reassign_exclude = CASE WHEN $4 THEN assignee ELSE reassign_exclude END,
+               assignee = CASE WHEN $4 THEN NULL ELSE assignee END,
+               updated_at = now()
+           WHERE id = $1 RETURNING *""",
+        case["id"],
+        timer["fire_at"],
+        lead,
+        reassign,
+    )
+    await _announce(connection, "sla.breached", case, key, details, events_topic)
+    if lead is not None:
+        await _announce(
+            connection, "case.escalated", case, f"{key}|escalated",
+            {**details, "escalated_to": lead}, events_topic,
+        )  # fmt: skip
+    if reassign:
+        await _announce(
+            connection, "case.reassigned", case, f"{key}|reassigned",
+            {**details, "from": case["reassign_exclude"], "reason": "sla_breach"}, events_topic,
+        )  # fmt: skip
+    return case
+
+
+async def _announce(
+    connection: repo.Connection,
+    kind: Any,
+    case: asyncpg.Record,
+    key: str,
+    details: dict[str, str | int | float | bool | None],
+    events_topic: str,
+) -> None:
+    await add_to_outbox(
+        connection,
+        topic=events_topic,
+        event=case_event(kind, case, event_key=key, details=details),
+    )
+
+
+async def sweep_forever(
+    *,
+    pool: asyncpg.Pool[Any],
+    config: Any,
+    stop: asyncio.Event,
+    events_topic: str = TOPIC_CASES_EVENTS,
+    idle_s: float = SWEEP_IDLE_S,
+) -> None:
+    """`config` is a callable returning the current RouterConfig (it is refreshed)."""
+    while not stop.is_set():
+        try:
+            result = await sweep_once(pool=pool, config=config(), events_topic=events_topic)
+        except Exception:
+            log.exception("SLA sweep failed; retrying")
+            result = SweepResult()
+        if result.done < SWEEP_LIMIT // 2:  # a full sweep means a backlog: go again at once
+            try:
+                await asyncio.wait_for(stop.wait(), idle_s)
+            except TimeoutError:
+                pass
