@@ -1,0 +1,71 @@
+"""Analytics response models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class VolumeBucket(BaseModel):
+    bucket: datetime
+    total: int
+    positive: int
+    neutral: int
+    negative: int
+    net_sentiment: float = Field(description="Mean P(positive) − P(negative), −1..1")
+
+
+class Volume(BaseModel):
+    brand: str | None
+    bucket: str
+    items: list[VolumeBucket]
+
+
+class VoiceShare(BaseModel):
+    brand: str
+    name: str
+    competitor_of: str | None
+    mentions: int
+    positive: int
+    negative: int
+    share: float = Field(description="Share of all mentions of the brand and its competitors")
+
+
+class ShareOfVoice(BaseModel):
+    brand: str
+    items: list[VoiceShare]
+
+
+class SlaGroup(BaseModel):
+    key: str
+    cases: int
+    responded: int
+    within_sla: int
+    breached: int
+    pct_within_sla: float | None = Field(description="Of cases whose outcome is known")
+    median_first_response_s: float | None
+    p90_first_response_s: float | None
+    open: int
+    oldest_open_s: float | None
+
+
+class SlaCompliance(BaseModel):
+    group_by: str
+    clock: str = Field(
+        default="wall",
+        description="`wall`: business-time figures need the shared business calendar",
+    )
+    items: list[SlaGroup]
+
+
+class LabelErrors(BaseModel):
+    brand: str
+    field: str
+    mentions: int
+    corrected: int
+    error_rate: float | None
+
+
+class LabelErrorReport(BaseModel):
+    items: list[LabelErrors]
