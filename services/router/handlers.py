@@ -93,8 +93,10 @@ async def route_mention(
         connection=connection, conversation_key=mention.conversation_key
     )
     key = cluster_key(mention.text) if decision.action == "case" else None
+    via_cluster = False
     if case is None and key is not None:
         case = await _join_cluster(connection, brand=mention.brand, key=key, event=event)
+        via_cluster = case is not None
     kind: CaseEventKind = "case.mention_added"
     details: Details = {}
     if case is None and decision.action == "case":
@@ -106,9 +108,10 @@ async def route_mention(
             )
             if case is None and key is not None:
                 case = await _join_cluster(connection, brand=mention.brand, key=key, event=event)
+                via_cluster = case is not None
     if case is not None and case["id"] != case_id_for(mention.mention_id):
         kind = "case.mention_added"
-        if case["cluster_key"] is not None and case["cluster_key"] == key:
+        if via_cluster:
             details["cluster"] = True
         case = await repo.add_mention_to_case(
             connection=connection,
