@@ -13,14 +13,18 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from schemas import MENTION_RAW_V1, Author, CloudEvent, MentionReceived, make_event, mention_id
 from schemas.mention import MAX_TEXT_CHARS
+from services.ingest.dedup import REPOST_MARK
 from services.ingest.rules import BrandCatalogue
+from services.ingest.rules.text import match_form
 
 # Platform time outside this window is a broken or hostile timestamp, not a mention.
 OLDEST_ACCEPTED = datetime.fromisoformat("2006-01-01T00:00:00+00:00")
 MAX_CLOCK_SKEW = timedelta(hours=1)
 
-# C0/C1 control characters other than tab and newline carry no meaning in a mention.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 control characters other than tab and newline carry no meaning in a mention; bidi
+# embedding, override and isolate controls can make a responder read a text other than the
+# one stored ("Trojan Source"). Zero-width joiners stay: emoji and Indic scripts need them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 class AuthorIn(BaseModel):
@@ -48,6 +52,12 @@ class MentionIn(BaseModel):
     created_at: AwareDatetime
     thread_id: str | None = Field(default=None, min_length=1, max_length=200)
     parent_id: str | None = Field(default=None, min_length=1, max_length=200)
+    repost_of: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Platform id of the item this one reposts (retweet, reblog, crosspost)",
+    )
 
 
 @dataclass(frozen=True)
@@ -99,10 +109,11 @@ def accept_one(
             None,
         )
     text = clean_text(item.text)
-    if not text:
-        return "empty_text", "text is empty after removing control characters", None
+    if not match_form(text):
+        return "empty_text", "text is empty after removing control and invisible characters", None
     brand = item.brand
     matched: list[str] = []
+    thread_id = item.thread_id
     if brand is not None:
         if brand not in catalogue:
             return "unknown_brand", f"unknown brand {brand!r}", {"known_brands": catalogue.ids()}
@@ -115,6 +126,10 @@ def accept_one(
                 {"known_brands": catalogue.ids()},
             )
         brand = matched[0]
+    if item.repost_of is not None:
+        # A repost is not a new conversation: it joins the original's, and says so.
+        thread_id = thread_id or item.repost_of
+        matched = [*matched, f"{REPOST_MARK}{mention_id(item.source, item.repost_of)}"]
     return MentionReceived(
         mention_id=mention_id(item.source, item.source_id),
         source=item.source,
@@ -126,7 +141,7 @@ def accept_one(
         lang=item.lang.lower() if item.lang else None,
         created_at=item.created_at,
         received_at=now,
-        thread_id=item.thread_id,
+        thread_id=thread_id,
         parent_id=item.parent_id,
         matched_by=matched,
     )
