@@ -11,11 +11,11 @@ import time
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from services.ingest.connectors import PLATFORMS, PayloadError, Platform
-from services.ingest.handlers import BatchResult
+from services.ingest.handlers import BatchResult, MentionIn
 from services.ingest.security import Refusal, check_signature, check_token
 from services.ingest.service import IngestService
 from services.ingest.settings import IngestSettings
@@ -39,9 +39,63 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic JSON Schema with its `$defs` substituted in place: route bodies read raw
+    (size limits, signatures) still document their shape for clients and fuzzers."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)  # type: ignore[no-any-return]
+
+
+_MENTION_SCHEMA = _inline(MentionIn.model_json_schema())
+_EXAMPLE = {
+    "source": "x",
+    "source_id": "1890012345",
+    "text": "@skyvela_help my flight was cancelled and nobody answers, I want a refund",
+    "author": {"handle": "@ana", "followers": 1200},
+    "lang": "en",
+    "created_at": "2026-11-20T10:00:00Z",
+}
+_MENTIONS_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "examples": {
+                "one": {"value": _EXAMPLE},
+                "batch": {"value": [_EXAMPLE, {**_EXAMPLE, "source_id": "1890012346"}]},
+            },
+            "schema": {
+                "oneOf": [
+                    _MENTION_SCHEMA,
+                    {"type": "array", "items": _MENTION_SCHEMA, "minItems": 1},
+                ]
+            },
+        }
+    },
+}
+_PLATFORM_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"type": "object"}},
+        "application/xml": {"schema": {"type": "string"}},
+    },
+}
+
+
 @router.post(
     "/mentions",
     status_code=202,
+    openapi_extra={"requestBody": _MENTIONS_BODY},
     responses={
         202: {"description": "Accepted (durably written to the bus); per-item results"},
         **_REFUSALS,
@@ -84,6 +138,7 @@ async def post_mentions(request: Request, ingest: IngestDep) -> JSONResponse:
 
 @router.post(
     "/webhooks/{platform}",
+    openapi_extra={"requestBody": _PLATFORM_BODY},
     responses={
         200: {"description": "Delivery processed; per-item results (some may be rejected)"},
         404: {"description": "Unknown platform"},
@@ -92,7 +147,7 @@ async def post_mentions(request: Request, ingest: IngestDep) -> JSONResponse:
     },
 )
 async def post_webhook(
-    platform: str,
+    platform: Annotated[str, Path(examples=sorted(PLATFORMS))],
     request: Request,
     ingest: IngestDep,
     brand: Annotated[
@@ -142,7 +197,7 @@ async def post_webhook(
 
 @router.get("/webhooks/{platform}", response_class=PlainTextResponse)
 async def verify_webhook(
-    platform: str,
+    platform: Annotated[str, Path(examples=["facebook", "instagram"])],
     ingest: IngestDep,
     mode: Annotated[str, Query(alias="hub.mode")] = "",
     token: Annotated[str, Query(alias="hub.verify_token")] = "",
