@@ -10,15 +10,14 @@ import pytest
 
 from services.api.auth import SecretRefused, resolve_secret
 from services.api.settings import ApiSettings
-from tests.integration.test_api_support import (  # noqa: F401 - fixtures
-    PASSWORD,
-    Tenant,
-    api_app,
-    build_api_app,
-    client,
-    other_tenant,
-    tenant,
-)
+from tests.integration import test_api_support as support
+from tests.integration.test_api_support import PASSWORD, Tenant, build_api_app
+
+# The shared fixtures, bound here so pytest finds them for this module.
+api_app = support.api_app
+client = support.client
+other_tenant = support.other_tenant
+tenant = support.tenant
 
 pytestmark = [pytest.mark.postgres]
 
@@ -35,10 +34,12 @@ async def test_login_returns_a_bearer_token_that_identifies_the_user(
 async def test_wrong_password_and_unknown_email_get_the_same_401(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    wrong = await client.post("/v1/auth/token",
-                              data={"username": tenant.emails["admin"], "password": "nope"})
-    unknown = await client.post("/v1/auth/token",
-                                data={"username": "ghost@nowhere.test", "password": "nope"})
+    wrong = await client.post(
+        "/v1/auth/token", data={"username": tenant.emails["admin"], "password": "nope"}
+    )
+    unknown = await client.post(
+        "/v1/auth/token", data={"username": "ghost@nowhere.test", "password": "nope"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert wrong.json()["error"]["code"] == "invalid_credentials"
@@ -57,7 +58,8 @@ async def test_login_sets_the_console_session_cookie(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     response = await client.post(
-        "/v1/auth/token", data={"username": tenant.emails["responder"], "password": PASSWORD})
+        "/v1/auth/token", data={"username": tenant.emails["responder"], "password": PASSWORD}
+    )
     cookie = response.headers["set-cookie"]
     assert "earshot_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
     me = await client.get("/v1/auth/me")  # the client keeps the cookie
@@ -74,13 +76,17 @@ async def test_login_is_rate_limited_per_client(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         codes = [
-            (await http.post("/v1/auth/token",
-                             data={"username": f"u{i}@x.test", "password": "x"})).status_code
+            (
+                await http.post(
+                    "/v1/auth/token", data={"username": f"u{i}@x.test", "password": "x"}
+                )
+            ).status_code
             for i in range(4)
         ]
         assert codes == [401, 401, 401, 429]
-        blocked = await http.post("/v1/auth/token",
-                                  data={"username": tenant.emails["admin"], "password": PASSWORD})
+        blocked = await http.post(
+            "/v1/auth/token", data={"username": tenant.emails["admin"], "password": PASSWORD}
+        )
         assert blocked.status_code == 429
         assert blocked.json()["error"]["code"] == "rate_limited"
 
@@ -90,8 +96,9 @@ async def test_deactivated_user_loses_access_at_the_next_request(
 ) -> None:
     users = (await client.get("/v1/users", headers=tenant.auth("admin"))).json()["items"]
     responder = next(u for u in users if u["role"] == "responder")
-    patched = await client.patch(f"/v1/users/{responder['id']}", json={"active": False},
-                                 headers=tenant.auth("admin"))
+    patched = await client.patch(
+        f"/v1/users/{responder['id']}", json={"active": False}, headers=tenant.auth("admin")
+    )
     assert patched.status_code == 200 and patched.json()["active"] is False
     assert (await client.get("/v1/cases", headers=tenant.auth("responder"))).status_code == 401
 
@@ -99,8 +106,12 @@ async def test_deactivated_user_loses_access_at_the_next_request(
 async def test_admin_manages_users_and_roles_are_enforced(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    body = {"email": "new.person@example.test", "name": "New", "role": "responder",
-            "password": "a long enough password"}
+    body = {
+        "email": "new.person@example.test",
+        "name": "New",
+        "role": "responder",
+        "password": "a long enough password",
+    }
     forbidden = await client.post("/v1/users", json=body, headers=tenant.auth("lead"))
     assert forbidden.status_code == 403 and forbidden.json()["error"]["code"] == "forbidden"
     body["email"] = f"new@{tenant.org}.test"
@@ -108,26 +119,30 @@ async def test_admin_manages_users_and_roles_are_enforced(
     assert created.status_code == 201, created.text
     again = await client.post("/v1/users", json=body, headers=tenant.auth("admin"))
     assert again.status_code == 409
-    short = await client.post("/v1/users", json=body | {"password": "short"},
-                              headers=tenant.auth("admin"))
+    short = await client.post(
+        "/v1/users", json=body | {"password": "short"}, headers=tenant.auth("admin")
+    )
     assert short.status_code == 422 and short.json()["error"]["code"] == "invalid_request"
-    login = await client.post("/v1/auth/token",
-                              data={"username": body["email"], "password": body["password"]})
+    login = await client.post(
+        "/v1/auth/token", data={"username": body["email"], "password": body["password"]}
+    )
     assert login.status_code == 200
 
 
 async def test_admin_cannot_demote_themselves(client: httpx.AsyncClient, tenant: Tenant) -> None:
     me = (await client.get("/v1/auth/me", headers=tenant.auth("admin"))).json()
-    response = await client.patch(f"/v1/users/{me['user_id']}", json={"role": "lead"},
-                                  headers=tenant.auth("admin"))
+    response = await client.patch(
+        f"/v1/users/{me['user_id']}", json={"role": "lead"}, headers=tenant.auth("admin")
+    )
     assert response.status_code == 409
 
 
 async def test_api_key_authenticates_with_its_role_until_revoked(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    created = await client.post("/v1/api-keys", json={"name": "crm", "role": "responder"},
-                                headers=tenant.auth("admin"))
+    created = await client.post(
+        "/v1/api-keys", json={"name": "crm", "role": "responder"}, headers=tenant.auth("admin")
+    )
     assert created.status_code == 201
     key = created.json()["key"]
     headers = {"X-API-Key": key}
@@ -135,8 +150,9 @@ async def test_api_key_authenticates_with_its_role_until_revoked(
     assert (await client.get("/v1/api-keys", headers=headers)).status_code == 403
     listed = (await client.get("/v1/api-keys", headers=tenant.auth("admin"))).json()["items"]
     assert [k["name"] for k in listed] == ["crm"] and "key" not in listed[0]
-    revoked = await client.delete(f"/v1/api-keys/{created.json()['id']}",
-                                  headers=tenant.auth("admin"))
+    revoked = await client.delete(
+        f"/v1/api-keys/{created.json()['id']}", headers=tenant.auth("admin")
+    )
     assert revoked.status_code == 204
     assert (await client.get("/v1/brands", headers=headers)).status_code == 401
     tampered = key[:-2] + ("aa" if not key.endswith("aa") else "bb")
@@ -159,8 +175,9 @@ def test_production_refuses_to_start_without_a_strong_secret(tmp_path: Path) -> 
         with pytest.raises(SecretRefused):
             resolve_secret(ApiSettings(api_secret=secret), dev_mode=False, data_dir=tmp_path)
     strong = "s" * 40
-    assert resolve_secret(ApiSettings(api_secret=strong), dev_mode=False,
-                          data_dir=tmp_path) == strong
+    assert (
+        resolve_secret(ApiSettings(api_secret=strong), dev_mode=False, data_dir=tmp_path) == strong
+    )
 
 
 def test_dev_mode_generates_one_secret_per_data_folder(tmp_path: Path) -> None:

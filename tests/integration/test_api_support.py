@@ -84,17 +84,25 @@ async def make_tenant(pool: asyncpg.Pool, http: httpx.AsyncClient, tag: str) -> 
         await pool.execute(
             """INSERT INTO brands (id, name, competitor_of, organisation_id)
                VALUES ($1, $2, $3, $4)""",
-            brand_id, brand_id.title(), of, org,
+            brand_id,
+            brand_id.title(),
+            of,
+            org,
         )
     password_hash = security.hash_password(PASSWORD)
     emails = {role: f"{role}@{tag}.test" for role in ("responder", "lead", "admin")}
     for role, email in emails.items():
-        await accounts.upsert_user(pool=pool, organisation_id=org, email=email, name=role,
-                                   role=role, password_hash=password_hash)
+        await accounts.upsert_user(
+            pool=pool,
+            organisation_id=org,
+            email=email,
+            name=role,
+            role=role,
+            password_hash=password_hash,
+        )
     tenant = Tenant(org, brand, competitor, emails)
     for role, email in emails.items():
-        response = await http.post("/v1/auth/token",
-                                   data={"username": email, "password": PASSWORD})
+        response = await http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
         assert response.status_code == 200, response.text
         tenant.tokens[role] = response.json()["access_token"]
     return tenant
@@ -111,24 +119,38 @@ async def other_tenant(pool: asyncpg.Pool, client: httpx.AsyncClient) -> Tenant:
 
 
 def classification(
-    *, sentiment: str = "negative", spam: float = 0.0, offensive: float = 0.0,
+    *,
+    sentiment: str = "negative",
+    spam: float = 0.0,
+    offensive: float = 0.0,
     urgency: str = "high",
 ) -> dict[str, Any]:
     return {
-        "sentiment": {"label": sentiment, "scores": {"negative": 0.8, "neutral": 0.1,
-                                                     "positive": 0.1}},
+        "sentiment": {
+            "label": sentiment,
+            "scores": {"negative": 0.8, "neutral": 0.1, "positive": 0.1},
+        },
         "language": {"code": "en", "confidence": 0.9, "method": "detected"},
         "abuse": {"offensive": offensive, "hate": 0.0, "spam": spam},
-        "urgency": {"level": urgency, "reasons": [
-            {"code": "negative_sentiment", "message": "Negative sentiment"}]},
+        "urgency": {
+            "level": urgency,
+            "reasons": [{"code": "negative_sentiment", "message": "Negative sentiment"}],
+        },
         "model_version": "test",
     }
 
 
 async def make_case(
-    pool: asyncpg.Pool, brand: str, *, priority: str = "p2", team: str = "support",
-    due_in: timedelta = timedelta(hours=6), started_ago: timedelta = timedelta(minutes=5),
-    sentiment: str = "negative", spam: float = 0.0, offensive: float = 0.0,
+    pool: asyncpg.Pool,
+    brand: str,
+    *,
+    priority: str = "p2",
+    team: str = "support",
+    due_in: timedelta = timedelta(hours=6),
+    started_ago: timedelta = timedelta(minutes=5),
+    sentiment: str = "negative",
+    spam: float = 0.0,
+    offensive: float = 0.0,
     text: str = "My order never arrived and nobody answers.",
 ) -> tuple[uuid.UUID, uuid.UUID]:
     """A case with one mention, as the router would store them; returns (case, mention)."""
@@ -140,7 +162,13 @@ async def make_case(
         """INSERT INTO cases (id, brand, conversation_key, status, team, queue, priority,
                sla_started_at, sla_due_at, last_mention_at)
            VALUES ($1, $2, $3, 'open', $4, $4, $5, $6, $7, $6)""",
-        case_id, brand, key, team, priority, started, started + due_in,
+        case_id,
+        brand,
+        key,
+        team,
+        priority,
+        started,
+        started + due_in,
     )
     await pool.execute(
         """INSERT INTO mentions (id, source, source_id, brand, text, author, created_at,
@@ -148,9 +176,17 @@ async def make_case(
                model_version, classified_at, route, case_id)
            VALUES ($1, 'x', $2, $3, $4, $5, $6, $6, $7, $8, $9, 'high', 'en', 'test', $6,
                    $10, $11)""",
-        mention_id, str(mention_id), brand, text, {"handle": "@someone", "followers": 10},
-        started, key, classification(sentiment=sentiment, spam=spam, offensive=offensive),
-        sentiment, {"action": "case", "team": team}, case_id,
+        mention_id,
+        str(mention_id),
+        brand,
+        text,
+        {"handle": "@someone", "followers": 10},
+        started,
+        key,
+        classification(sentiment=sentiment, spam=spam, offensive=offensive),
+        sentiment,
+        {"action": "case", "team": team},
+        case_id,
     )
     return case_id, mention_id
 

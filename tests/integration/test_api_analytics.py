@@ -1,0 +1,82 @@
+"""Volume and sentiment, share of voice, SLA compliance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.integration import test_api_support as support
+from tests.integration.test_api_support import Tenant, make_case
+
+# The shared fixtures, bound here so pytest finds them for this module.
+api_app = support.api_app
+client = support.client
+tenant = support.tenant
+
+pytestmark = [pytest.mark.postgres]
+
+
+async def test_volume_splits_sentiment_per_bucket(
+    pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await make_case(pool, tenant.brand, sentiment="negative")
+    await make_case(pool, tenant.brand, sentiment="positive")
+    body = (
+        await client.get(
+            "/v1/analytics/volume",
+            params={"brand": tenant.brand, "bucket": "hour"},
+            headers=tenant.auth("responder"),
+        )
+    ).json()
+    assert sum(b["total"] for b in body["items"]) == 2
+    assert sum(b["positive"] for b in body["items"]) == 1
+    assert sum(b["negative"] for b in body["items"]) == 1
+
+
+async def test_share_of_voice_against_competitors(
+    pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    for _ in range(3):
+        await make_case(pool, tenant.brand)
+    await make_case(pool, tenant.competitor)
+    body = (
+        await client.get(
+            "/v1/analytics/share-of-voice",
+            params={"brand": tenant.brand},
+            headers=tenant.auth("lead"),
+        )
+    ).json()
+    shares = {i["brand"]: i["share"] for i in body["items"]}
+    assert shares == {tenant.brand: 0.75, tenant.competitor: 0.25}
+
+
+async def test_sla_compliance_counts_within_breached_and_percentiles(
+    pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    answered, _ = await make_case(pool, tenant.brand, priority="p1")
+    await make_case(
+        pool,
+        tenant.brand,
+        priority="p1",
+        due_in=timedelta(minutes=1),
+        started_ago=timedelta(hours=1),
+    )
+    await make_case(pool, tenant.brand, priority="p3")  # still running: not yet counted
+    await client.post(
+        f"/v1/cases/{answered}/respond", json={"text": "on it"}, headers=tenant.auth("responder")
+    )
+    body = (
+        await client.get(
+            "/v1/analytics/sla", params={"group_by": "priority"}, headers=tenant.auth("lead")
+        )
+    ).json()
+    assert body["clock"] == "wall"
+    p1 = next(i for i in body["items"] if i["key"] == "p1")
+    assert (p1["cases"], p1["responded"], p1["within_sla"], p1["breached"]) == (2, 1, 1, 1)
+    assert p1["pct_within_sla"] == 50.0
+    assert 290 < p1["median_first_response_s"] < 400  # started 5 minutes ago
+    p3 = next(i for i in body["items"] if i["key"] == "p3")
+    assert p3["pct_within_sla"] is None and p3["open"] == 1
