@@ -57,6 +57,7 @@ class CaseOut(BaseModel):
     mention_count: int
     last_mention_at: datetime
     updated_at: datetime
+    preview: str | None = Field(default=None, description="The opening mention's first words")
     sla: SlaClock
 
     @classmethod

@@ -25,7 +25,9 @@ SLA_STATE_SQL = """CASE
 CASE_SELECT = f"""SELECT c.id, c.brand, c.conversation_key, c.status, c.team, c.queue, c.priority,
     c.assignee, c.opened_at, c.sla_started_at, c.sla_due_at, c.first_response_at,
     c.resolved_at, c.mention_count, c.last_mention_at, c.updated_at,
-    {SLA_STATE_SQL} AS sla_state, now() AS as_of
+    {SLA_STATE_SQL} AS sla_state, now() AS as_of,
+    (SELECT left(m.text, 160) FROM mentions m WHERE m.case_id = c.id
+     ORDER BY m.created_at, m.id LIMIT 1) AS preview
     FROM cases c JOIN brands b ON b.id = c.brand JOIN teams t ON t.id = c.team"""
 
 
