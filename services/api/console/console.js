@@ -106,6 +106,7 @@ async function route(isRefresh = false) {
   if (isRefresh && view.keepOnRefresh && view.keepOnRefresh()) return;
   try {
     main.innerHTML = await view.render(arg, isRefresh);
+    main.dataset.view = name;
     if (view.bind) view.bind(main, arg);
     tickClocks();
   } catch (error) {
@@ -114,7 +115,11 @@ async function route(isRefresh = false) {
 }
 
 async function start() {
-  Earshot.me = await api("/v1/auth/me");
+  try {
+    Earshot.me = await api("/v1/auth/me");
+  } catch (error) {
+    return; // not logged in: api() is already on its way to the login page
+  }
   document.getElementById("who").textContent =
     `${Earshot.me.handle} · ${Earshot.me.role} · ${Earshot.me.organisation_name}`;
   document.getElementById("logout").onclick = async () => {

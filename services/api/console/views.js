@@ -93,7 +93,7 @@ Earshot.views.case = {
       </div><div>
         <div class="card"><h3>Actions</h3>
           <p>Assignee: <strong id="assignee">${esc(c.assignee || "nobody")}</strong></p>
-          ${active ? `<button id="claim">Claim</button>
+          ${active ? `${c.assignee === Earshot.me.handle ? "" : `<button id="claim">Claim</button>`}
             <button id="resolve" class="secondary">Resolve</button>
             <button id="spam" class="secondary">Mark spam</button>
             <button id="abuse" class="secondary">Mark abuse</button>
