@@ -29,6 +29,14 @@ async def test_embedded_mode_turns_a_negative_mention_into_a_case_with_sla(tmp_p
     try:
         await wait_ready(port, process, timeout=120)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            # Embedded mode seeds the demo logins (printed at start-up) for the API and console.
+            login = await http.post(
+                "/v1/auth/token",
+                data={"username": "responder@demo.earshot", "password": "earshot-responder"},
+            )
+            assert login.status_code == 200, login.text
+            http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+            assert "responder@demo.earshot" in log.read_text()
             brands = (await http.get("/v1/brands")).json()["items"]
             assert len(brands) >= 4
             source_id = f"smoke-{datetime.now(UTC).timestamp()}"
