@@ -132,3 +132,16 @@ def test_renderer_refuses_a_patch_that_matches_nothing(tmp_path: Path) -> None:
     )
     with pytest.raises(kustomize_lite.KustomizeError, match="matches nothing"):
         kustomize_lite.build(tmp_path)
+
+
+def test_standalone_jobs_validate_and_use_the_migrate_network_identity() -> None:
+    """deploy/k8s/jobs/ holds one-off Jobs applied by hand (not part of an overlay)."""
+    jobs = sorted((K8S / "jobs").glob("*.yaml"))
+    assert jobs
+    for path in jobs:
+        for manifest in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            kubernetes_validate.validate(
+                manifest, kubernetes_validate.latest_version(), strict=True
+            )
+            labels = manifest["spec"]["template"]["metadata"]["labels"]
+            assert labels["app.kubernetes.io/component"] == "migrate", path.name
