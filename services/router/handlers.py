@@ -6,6 +6,7 @@ routing batch never waits on a team's responder locks."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -22,12 +23,12 @@ from schemas import (
 from schemas.envelope import utcnow
 from services.router import repo
 from services.router.config import RouterConfig
+from services.router.outbox import add_many_to_outbox
 from services.router.routing import RouteDecision
 from services.router.routing.clusters import cluster_key, within_window
-from services.router.routing.policies import plan_clock_timers, resolve_policy
+from services.router.routing.policies import TimerPlan, plan_clock_timers, resolve_policy
 from services.router.routing.rules import apply_rules
 from services.shared.bus import PoisonMessageError
-from services.shared.db.outbox import add_to_outbox
 
 _CASE_NAMESPACE = uuid.UUID("9c3e4a8b-1f2d-4e6a-b7c8-0d9e8f7a6b5c")
 Details = dict[str, str | int | float | bool | None]
@@ -40,7 +41,7 @@ def case_id_for(mention_id: uuid.UUID) -> uuid.UUID:
 
 def case_event(
     kind: CaseEventKind,
-    case: asyncpg.Record,
+    case: Mapping[str, Any],
     *,
     mention_id: uuid.UUID | None = None,
     event_key: str | None = None,
@@ -75,6 +76,30 @@ def case_event(
     )
 
 
+async def route_mentions(
+    connection: repo.Connection,
+    events: Sequence[MentionClassified],
+    config: RouterConfig,
+    *,
+    events_topic: str = TOPIC_CASES_EVENTS,
+) -> list[RouteDecision | None]:
+    """Route a batch in the caller's transaction: the mentions are stored in one statement,
+    the events written in one pipelined round trip. None marks a redelivered mention."""
+    decisions = [decide(event, config) for event in events]
+    new = await repo.insert_mentions(connection=connection, events=events, routes=decisions)
+    announced: list[CloudEvent[Any]] = []
+    outcomes: list[RouteDecision | None] = []
+    for event, decision in zip(events, decisions, strict=True):
+        if event.mention.mention_id not in new:
+            outcomes.append(None)
+            continue
+        new.discard(event.mention.mention_id)  # the same mention twice in one batch: once
+        announced += await route_stored_mention(connection, event, decision, config)
+        outcomes.append(decision)
+    await add_many_to_outbox(connection, topic=events_topic, events=announced)
+    return outcomes
+
+
 async def route_mention(
     connection: repo.Connection,
     event: MentionClassified,
@@ -82,20 +107,36 @@ async def route_mention(
     *,
     events_topic: str = TOPIC_CASES_EVENTS,
 ) -> RouteDecision | None:
-    """Returns the decision, or None if the mention was already routed (a redelivery)."""
-    mention = event.mention
-    decision = apply_rules(config.rules, mention, event.classification)
+    """Route one mention; None if it was already routed (a redelivery)."""
+    [outcome] = await route_mentions(connection, [event], config, events_topic=events_topic)
+    return outcome
+
+
+def decide(event: MentionClassified, config: RouterConfig) -> RouteDecision:
+    decision = apply_rules(config.rules, event.mention, event.classification)
     if decision.action == "case" and decision.team not in config.teams:
         raise PoisonMessageError(f"route names unknown team {decision.team!r}")
-    if not await repo.insert_mention(connection=connection, event=event, route=decision):
-        return None
-    case = await repo.lock_active_case(
-        connection=connection, conversation_key=mention.conversation_key
-    )
+    return decision
+
+
+async def route_stored_mention(
+    connection: repo.Connection,
+    event: MentionClassified,
+    decision: RouteDecision,
+    config: RouterConfig,
+) -> list[CloudEvent[Any]]:
+    """Open or join the case of a freshly stored mention; returns the events to announce."""
+    mention = event.mention
     key = cluster_key(mention.text) if decision.action == "case" else None
+    case, cluster = await repo.lock_candidate_cases(
+        connection=connection,
+        conversation_key=mention.conversation_key,
+        brand=mention.brand,
+        cluster_key=key,
+    )
     via_cluster = False
-    if case is None and key is not None:
-        case = await _join_cluster(connection, brand=mention.brand, key=key, event=event)
+    if case is None and cluster is not None:
+        case = await _cluster_case_in_window(connection, cluster, event)
         via_cluster = case is not None
     kind: CaseEventKind = "case.mention_added"
     details: Details = {}
@@ -103,12 +144,14 @@ async def route_mention(
         case = await _open_case(connection, event, decision, config, key)
         kind = "case.opened"
         if case is None:  # another replica opened it a moment ago: join it
-            case = await repo.lock_active_case(
-                connection=connection, conversation_key=mention.conversation_key
+            case, cluster = await repo.lock_candidate_cases(
+                connection=connection,
+                conversation_key=mention.conversation_key,
+                brand=mention.brand,
+                cluster_key=key,
             )
-            if case is None and key is not None:
-                case = await _join_cluster(connection, brand=mention.brand, key=key, event=event)
-                via_cluster = case is not None
+            if case is None:
+                case, via_cluster = cluster, cluster is not None
     if case is not None and case["id"] != case_id_for(mention.mention_id):
         kind = "case.mention_added"
         if via_cluster:
@@ -116,32 +159,23 @@ async def route_mention(
         case = await repo.add_mention_to_case(
             connection=connection,
             case_id=case["id"],
+            mention_id=mention.mention_id,
             mention_at=mention.created_at,
             priority=decision.priority,
         )
+        # A monitoring-only follow-up ("thanks!") does not restart the clock.
         if decision.action == "case":
             case, restarted = await _maybe_restart_clock(connection, case, event, config)
             if restarted:
                 details["sla_clock"] = "next_response"
     if case is None:
-        return decision  # monitoring only
-    await repo.link_mention(
-        connection=connection, mention_id=mention.mention_id, case_id=case["id"]
-    )
-    await add_to_outbox(
-        connection,
-        topic=events_topic,
-        event=case_event(kind, case, mention_id=mention.mention_id, details=details),
-    )
-    return decision
+        return []  # monitoring only
+    return [case_event(kind, case, mention_id=mention.mention_id, details=details)]
 
 
-async def _join_cluster(
-    connection: repo.Connection, *, brand: str, key: str, event: MentionClassified
+async def _cluster_case_in_window(
+    connection: repo.Connection, cluster: asyncpg.Record, event: MentionClassified
 ) -> asyncpg.Record | None:
-    cluster = await repo.lock_cluster_case(connection=connection, brand=brand, cluster_key=key)
-    if cluster is None:
-        return None
     if within_window(
         last_mention_at=cluster["last_mention_at"], mention_at=event.mention.created_at
     ):
@@ -150,13 +184,10 @@ async def _join_cluster(
     return None
 
 
-async def _open_case(
-    connection: repo.Connection,
-    event: MentionClassified,
-    decision: RouteDecision,
-    config: RouterConfig,
-    key: str | None,
-) -> asyncpg.Record | None:
+def plan_first_clock(
+    event: MentionClassified, decision: RouteDecision, config: RouterConfig
+) -> tuple[list[TimerPlan], list[TimerPlan]]:
+    """The first-response and resolution timers of a case this mention opens."""
     assert decision.team is not None
     team = config.teams[decision.team]
     policy = resolve_policy(
@@ -173,7 +204,45 @@ async def _open_case(
     resolution = plan_clock_timers(
         clock="resolution", started_at=started, policy=policy, calendar=team.calendar
     )
-    case = await repo.insert_case(
+    return first, resolution
+
+
+def plan_next_response_clock(
+    case: Mapping[str, Any], event: MentionClassified, config: RouterConfig
+) -> list[TimerPlan] | None:
+    """A new mention after a response reopens the next-response clock (once per answer);
+    None when it does not (no answer yet, a clock already running, an older mention)."""
+    responses = [t for t in (case["first_response_at"], case["last_response_at"]) if t]
+    if not responses:
+        return None  # the first-response clock is still running
+    answered = max(responses)
+    clock_running = case["sla_clock"] == "next_response" and answered < case["sla_started_at"]
+    if clock_running or event.mention.created_at <= answered or case["team"] not in config.teams:
+        return None
+    team = config.teams[case["team"]]
+    policy = resolve_policy(
+        config.policies,
+        team=team.id,
+        priority=case["priority"],
+        team_first_response_seconds=team.first_response_seconds,
+    )
+    return plan_clock_timers(
+        clock="next_response",
+        started_at=event.mention.created_at,
+        policy=policy,
+        calendar=team.calendar,
+    )
+
+
+async def _open_case(
+    connection: repo.Connection,
+    event: MentionClassified,
+    decision: RouteDecision,
+    config: RouterConfig,
+    key: str | None,
+) -> asyncpg.Record | None:
+    first, resolution = plan_first_clock(event, decision, config)
+    return await repo.insert_case(
         connection=connection,
         case_id=case_id_for(event.mention.mention_id),
         event=event,
@@ -181,12 +250,8 @@ async def _open_case(
         sla_due_at=first[-1].fire_at,
         resolution_due_at=resolution[-1].fire_at if resolution else None,
         cluster_key=key,
+        timers=first + resolution,
     )
-    if case is not None:
-        await repo.insert_timers(
-            connection=connection, case_id=case["id"], clock_seq=0, plans=first + resolution
-        )
-    return case
 
 
 async def _maybe_restart_clock(
@@ -195,27 +260,9 @@ async def _maybe_restart_clock(
     event: MentionClassified,
     config: RouterConfig,
 ) -> tuple[asyncpg.Record, bool]:
-    """A new mention after a response reopens the next-response clock (once per answer)."""
-    responses = [t for t in (case["first_response_at"], case["last_response_at"]) if t]
-    if not responses:
-        return case, False  # the first-response clock is still running
-    answered = max(responses)
-    clock_running = case["sla_clock"] == "next_response" and answered < case["sla_started_at"]
-    if clock_running or event.mention.created_at <= answered or case["team"] not in config.teams:
+    plans = plan_next_response_clock(case, event, config)
+    if plans is None:
         return case, False
-    team = config.teams[case["team"]]
-    policy = resolve_policy(
-        config.policies,
-        team=team.id,
-        priority=case["priority"],
-        team_first_response_seconds=team.first_response_seconds,
-    )
-    plans = plan_clock_timers(
-        clock="next_response",
-        started_at=event.mention.created_at,
-        policy=policy,
-        calendar=team.calendar,
-    )
     case = await repo.start_next_response_clock(
         connection=connection,
         case_id=case["id"],

@@ -13,8 +13,9 @@ from prometheus_client import Counter
 
 from schemas import TOPIC_CASES_EVENTS, TOPIC_MENTIONS_CLASSIFIED, MentionClassified
 from services.router.assigner import assign_forever
+from services.router.batch import BatchConflict, route_batch
 from services.router.config import RouterConfig, load_router_config
-from services.router.handlers import route_mention
+from services.router.handlers import route_mentions
 from services.router.settings import RouterSettings
 from services.router.timers import sweep_forever
 from services.shared.bus import ConsumerLoop, Delivery
@@ -116,13 +117,17 @@ class RouterService:
         if time.monotonic() - self._config_loaded_at > CONFIG_REFRESH_S:
             await self._refresh_config()
         events: list[MentionClassified] = [d.event.data for d in deliveries]
-        outcomes = []
-        async with self.resources.pool.acquire() as connection, connection.transaction():
-            for event in events:
-                outcomes.append(
-                    await route_mention(
-                        connection, event, self.config, events_topic=self.events_topic
-                    )
+        try:
+            async with self.resources.pool.acquire() as connection, connection.transaction():
+                outcomes = await route_batch(
+                    connection, events, self.config, events_topic=self.events_topic
+                )
+        except BatchConflict:
+            # Another replica opened a viral cluster's case meanwhile: the one-by-one path
+            # joins it. The fast path's transaction is gone, so nothing is written twice.
+            async with self.resources.pool.acquire() as connection, connection.transaction():
+                outcomes = await route_mentions(
+                    connection, events, self.config, events_topic=self.events_topic
                 )
         if any(d is not None and d.action == "case" for d in outcomes):
             self._assign_wake.set()  # new cases: assign them now, not at the next tick

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,12 +27,11 @@ from typing import Any
 import asyncpg
 from prometheus_client import Counter
 
-from schemas import TOPIC_CASES_EVENTS
-from services.router import repo
+from schemas import TOPIC_CASES_EVENTS, CloudEvent
 from services.router.config import RouterConfig
-from services.router.handlers import case_event
+from services.router.handlers import Details, case_event
+from services.router.outbox import add_many_to_outbox
 from services.router.routing.policies import CaseClockState, timer_outcome
-from services.shared.db.outbox import add_to_outbox
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class SweepResult:
         return self.fired + self.cancelled
 
 
-def _clock_state(case: asyncpg.Record) -> CaseClockState:
+def _clock_state(case: Mapping[str, Any]) -> CaseClockState:
     return CaseClockState(
         status=case["status"],
         sla_clock=case["sla_clock"],
@@ -85,7 +86,9 @@ async def sweep_once(
             "SELECT * FROM cases WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED",
             list({t["case_id"] for t in timers}),
         )
-        cases = {row["id"]: row for row in rows}
+        cases: dict[uuid.UUID, dict[str, Any]] = {row["id"]: dict(row) for row in rows}
+        changed: set[uuid.UUID] = set()
+        events: list[CloudEvent[Any]] = []
         fired: list[int] = []
         cancelled: list[int] = []
         for timer in timers:
@@ -102,9 +105,21 @@ async def sweep_once(
             if outcome == "cancel":
                 cancelled.append(timer["id"])
             else:
-                cases[case["id"]] = await _fire(connection, timer, case, config, events_topic)
+                if timer["kind"] == "breach":
+                    changed.add(case["id"])
+                cases[case["id"]] = _fire(timer, case, config, events)
                 fired.append(timer["id"])
             TIMERS.labels(timer["kind"], outcome).inc()
+        # Three statements whatever the batch size: the case changes, the events, the marks.
+        await connection.executemany(
+            """UPDATE cases SET breached_at = $2, escalated_to = $3, reassign_exclude = $4,
+                   assignee = $5, updated_at = now() WHERE id = $1""",
+            [
+                (c["id"], c["breached_at"], c["escalated_to"], c["reassign_exclude"], c["assignee"])
+                for c in (cases[i] for i in changed)
+            ],
+        )
+        await add_many_to_outbox(connection, topic=events_topic, events=events)
         await connection.execute(
             """UPDATE sla_timers SET done_at = $3,
                    outcome = CASE WHEN id = ANY($1::bigint[]) THEN 'fired' ELSE 'cancelled' END
@@ -116,67 +131,47 @@ async def sweep_once(
     return SweepResult(len(fired), len(cancelled), len(timers) - len(fired) - len(cancelled))
 
 
-async def _fire(
-    connection: repo.Connection,
+def _fire(
     timer: asyncpg.Record,
-    case: asyncpg.Record,
+    case: dict[str, Any],
     config: RouterConfig,
-    events_topic: str,
-) -> asyncpg.Record:
+    events: list[CloudEvent[Any]],
+) -> dict[str, Any]:
+    """The events one due timer announces, and the case as the breach leaves it."""
     key = f"timer|{timer['id']}"
-    details: dict[str, str | int | float | bool | None] = {
+    due = case["resolution_due_at"] if timer["clock"] == "resolution" else case["sla_due_at"]
+    details: Details = {
         "clock": timer["clock"],
         "fraction": round(float(timer["fraction"]), 4),
-        "due_at": (
-            case["resolution_due_at"] if timer["clock"] == "resolution" else case["sla_due_at"]
-        ).isoformat(),
+        "due_at": due.isoformat() if due else None,
         "timer_id": timer["id"],
     }
     if timer["kind"] == "warning":
-        await _announce(connection, "sla.warning", case, key, details, events_topic)
+        events.append(case_event("sla.warning", case, event_key=key, details=details))
         return case
     team = config.teams.get(case["team"])
     lead = team.lead if team else None
     reassign = bool(team and team.reassign_on_breach and case["assignee"])
-    case = await connection.fetchrow(
-        """UPDATE cases SET breached_at = coalesce(breached_at, $2),
-               escalated_to = coalesce($3, escalated_to),
-               reassign_exclude = CASE WHEN $4 THEN assignee ELSE reassign_exclude END,
-               assignee = CASE WHEN $4 THEN NULL ELSE assignee END,
-               updated_at = now()
-           WHERE id = $1 RETURNING *""",
-        case["id"],
-        timer["fire_at"],
-        lead,
-        reassign,
-    )
-    await _announce(connection, "sla.breached", case, key, details, events_topic)
+    case = {
+        **case,
+        "breached_at": case["breached_at"] or timer["fire_at"],
+        "escalated_to": lead or case["escalated_to"],
+    }
+    if reassign:
+        case |= {"reassign_exclude": case["assignee"], "assignee": None}
+    events.append(case_event("sla.breached", case, event_key=key, details=details))
     if lead is not None:
-        await _announce(
-            connection, "case.escalated", case, f"{key}|escalated",
-            {**details, "escalated_to": lead}, events_topic,
+        events.append(
+            case_event("case.escalated", case, event_key=f"{key}|escalated",
+                       details={**details, "escalated_to": lead})
         )  # fmt: skip
     if reassign:
-        await _announce(
-            connection, "case.reassigned", case, f"{key}|reassigned",
-            {**details, "from": case["reassign_exclude"], "reason": "sla_breach"}, events_topic,
+        events.append(
+            case_event("case.reassigned", case, event_key=f"{key}|reassigned",
+                       details={**details, "from": case["reassign_exclude"],
+                                "reason": "sla_breach"})
         )  # fmt: skip
     return case
-
-
-async def _announce(
-    connection: repo.Connection,
-    kind: Any,
-    case: asyncpg.Record,
-    key: str,
-    details: dict[str, str | int | float | bool | None],
-    events_topic: str,
-) -> None:
-    await add_to_outbox(
-        connection,
-        topic=events_topic,
-        event=case_event(kind, case, event_key=key, details=details),
-    )
 
 
 async def sweep_forever(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 
 from schemas import MentionClassified, decode
 from services.router.assigner import assign_all, assign_team_queue, release_unavailable_assignees
+from services.router.batch import BatchConflict, route_batch
 from services.router.commands import dry_run
 from services.router.config import RouterConfig, RoutingFile, load_router_config, load_routing_file
 from services.router.handlers import route_mention
@@ -68,10 +70,28 @@ async def db(clean_db: asyncpg.Pool[Any]) -> AsyncIterator[asyncpg.Pool[Any]]:
     )
 
 
-async def route(pool: asyncpg.Pool[Any], config: RouterConfig, *events: MentionClassified) -> None:
+async def route_one_by_one(
+    pool: asyncpg.Pool[Any], config: RouterConfig, *events: MentionClassified
+) -> None:
     async with pool.acquire() as connection, connection.transaction():
         for event in events:
             await route_mention(connection, event, config)
+
+
+async def route_in_batch(
+    pool: asyncpg.Pool[Any], config: RouterConfig, *events: MentionClassified
+) -> None:
+    async with pool.acquire() as connection, connection.transaction():
+        await route_batch(connection, events, config)
+
+
+Route = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture(params=["batch", "one_by_one"])
+def route(request: pytest.FixtureRequest) -> Route:
+    """Every behaviour holds on both paths: the batch fast path and the one-by-one path."""
+    return route_in_batch if request.param == "batch" else route_one_by_one
 
 
 async def outbox_events(pool: asyncpg.Pool[Any]) -> list[Any]:
@@ -79,7 +99,9 @@ async def outbox_events(pool: asyncpg.Pool[Any]) -> list[Any]:
     return [decode(bytes(r["payload"])).data for r in rows]
 
 
-async def test_new_case_gets_team_priority_due_time_and_durable_timers(db: asyncpg.Pool) -> None:
+async def test_new_case_gets_team_priority_due_time_and_durable_timers(
+    db: asyncpg.Pool, route: Route
+) -> None:
     config = await load_router_config(pool=db)
     await route(db, config, classified("m1"))
     case = await db.fetchrow("SELECT * FROM cases")
@@ -100,7 +122,9 @@ async def test_new_case_gets_team_priority_due_time_and_durable_timers(db: async
     assert opened.kind == "case.opened" and opened.sla_due_at == T0 + timedelta(hours=6)
 
 
-async def test_rules_and_policies_loaded_from_a_file_drive_routing(db: asyncpg.Pool) -> None:
+async def test_rules_and_policies_loaded_from_a_file_drive_routing(
+    db: asyncpg.Pool, route: Route
+) -> None:
     document = RoutingFile.model_validate(
         {
             "rules": [
@@ -130,7 +154,9 @@ async def test_rules_and_policies_loaded_from_a_file_drive_routing(db: asyncpg.P
     assert route_json["action"] == "monitor" and route_json["rule"] == "rule:quiet-brand"
 
 
-async def test_a_viral_cluster_becomes_one_case_with_a_count(db: asyncpg.Pool) -> None:
+async def test_a_viral_cluster_becomes_one_case_with_a_count(
+    db: asyncpg.Pool, route: Route
+) -> None:
     config = await load_router_config(pool=db)
     text = "Northwind lost my luggage AGAIN and nobody answers the phone"
     copies = [
@@ -155,7 +181,9 @@ async def test_a_viral_cluster_becomes_one_case_with_a_count(db: asyncpg.Pool) -
     assert await db.fetchval("SELECT count(*) FROM cases") == 2
 
 
-async def test_a_mention_after_a_response_starts_the_next_response_clock(db: asyncpg.Pool) -> None:
+async def test_a_mention_after_a_response_starts_the_next_response_clock(
+    db: asyncpg.Pool, route: Route
+) -> None:
     config = await load_router_config(pool=db)
     await route(db, config, classified("root"))
     # The API records the first response.
@@ -183,7 +211,9 @@ async def add_responders(pool: asyncpg.Pool, *people: dict[str, Any]) -> None:
     await load_routing_file(pool=pool, document=document)
 
 
-async def test_assignment_waits_for_someone_eligible_then_balances(db: asyncpg.Pool) -> None:
+async def test_assignment_waits_for_someone_eligible_then_balances(
+    db: asyncpg.Pool, route: Route
+) -> None:
     config = await load_router_config(pool=db)
     await add_responders(
         db,
@@ -206,7 +236,9 @@ async def test_assignment_waits_for_someone_eligible_then_balances(db: asyncpg.P
     assert kinds.count("case.assigned") == 5
 
 
-async def test_offline_assignee_returns_unanswered_cases_to_the_queue(db: asyncpg.Pool) -> None:
+async def test_offline_assignee_returns_unanswered_cases_to_the_queue(
+    db: asyncpg.Pool, route: Route
+) -> None:
     config = await load_router_config(pool=db)
     await add_responders(db, {"id": "ana", "teams": ["support"], "status": "online"})
     await route(db, config, classified("a1", text="first problem here"),
@@ -222,7 +254,9 @@ async def test_offline_assignee_returns_unanswered_cases_to_the_queue(db: asyncp
     assert released.details == {"from": "ana", "reason": "assignee_offline"}
 
 
-async def test_dry_run_reports_changes_without_applying_them(db: asyncpg.Pool) -> None:
+async def test_dry_run_reports_changes_without_applying_them(
+    db: asyncpg.Pool, route: Route
+) -> None:
     config = await load_router_config(pool=db)
     now = datetime.now(UTC)
     await route(
@@ -242,3 +276,30 @@ async def test_dry_run_reports_changes_without_applying_them(db: asyncpg.Pool) -
     assert report["priority_changes"] == [{"from": "p3", "to": "p1", "mentions": 1}]
     assert await db.fetchval("SELECT count(*) FROM routing_rules") == 0
     assert await db.fetchval("SELECT priority FROM cases") == "p3"
+
+
+async def test_a_cluster_case_opened_meanwhile_elsewhere_sends_the_batch_one_by_one(
+    db: asyncpg.Pool,
+) -> None:
+    config = await load_router_config(pool=db)
+    text = "Northwind lost my luggage AGAIN and nobody answers the phone"
+    first, second = classified("x1", text=text), classified("x2", text=f"RT @x: {text}")
+    other = await db.acquire()
+    transaction = other.transaction()
+    await transaction.start()
+    await route_batch(other, [first], config)  # another replica, not committed yet
+
+    async def this_replica() -> None:
+        async with db.acquire() as connection, connection.transaction():
+            await route_batch(connection, [second], config)
+
+    racing = asyncio.create_task(this_replica())
+    await asyncio.sleep(0.5)  # it waits on the other replica's uncommitted case
+    await transaction.commit()
+    await db.release(other)
+    with pytest.raises(BatchConflict):
+        await racing
+    await route_one_by_one(db, config, second)
+    cases = await db.fetch("SELECT mention_count FROM cases")
+    assert [c["mention_count"] for c in cases] == [2]
+    assert await db.fetchval("SELECT count(*) FROM mentions WHERE case_id IS NOT NULL") == 2

@@ -24,7 +24,8 @@ from services.router.config import RoutingFile, load_router_config, load_routing
 from services.router.timers import SweepResult, sweep_once
 from services.shared.db.pool import create_pool
 from tests.integration.pipeline import wait_for
-from tests.integration.test_router_engine import T0, classified, route
+from tests.integration.test_router_engine import T0, classified
+from tests.integration.test_router_engine import route_in_batch as route
 
 pytestmark = [pytest.mark.postgres]
 ROOT = Path(__file__).parents[2]
@@ -159,18 +160,15 @@ SLOW_SWEEPER = textwrap.dedent(
     from datetime import datetime
 
     dsn, now, marker = sys.argv[1], datetime.fromisoformat(sys.argv[2]), Path(sys.argv[3])
-    real = timers.add_to_outbox
-    calls = 0
+    real = timers.add_many_to_outbox
 
     async def slow(*args, **kwargs):
-        global calls
         await real(*args, **kwargs)
-        calls += 1
-        if calls == 20:  # mid-sweep: events written, nothing committed
-            marker.write_text("in the middle")
-            await asyncio.sleep(600)
+        # Mid-sweep: cases changed and events written, timers not marked, nothing committed.
+        marker.write_text("in the middle")
+        await asyncio.sleep(600)
 
-    timers.add_to_outbox = slow
+    timers.add_many_to_outbox = slow
 
     async def main():
         pool = await create_pool(dsn, max_size=2)
