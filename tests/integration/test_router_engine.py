@@ -19,6 +19,7 @@ from services.router.batch import BatchConflict, route_batch
 from services.router.commands import dry_run
 from services.router.config import RouterConfig, RoutingFile, load_router_config, load_routing_file
 from services.router.handlers import route_mention
+from services.shared.db.pool import create_pool
 
 pytestmark = [pytest.mark.postgres]
 
@@ -303,3 +304,35 @@ async def test_a_cluster_case_opened_meanwhile_elsewhere_sends_the_batch_one_by_
     cases = await db.fetch("SELECT mention_count FROM cases")
     assert [c["mention_count"] for c in cases] == [2]
     assert await db.fetchval("SELECT count(*) FROM mentions WHERE case_id IS NOT NULL") == 2
+
+
+async def test_two_replicas_assigning_at_once_never_assign_a_case_twice_or_overfill(
+    db: asyncpg.Pool, postgres_dsn: str
+) -> None:
+    config = await load_router_config(pool=db)
+    people = [
+        {"id": f"r{i}", "teams": ["support", "moderation"], "capacity": 30, "status": "online"}
+        for i in range(5)
+    ]
+    await add_responders(db, *people)
+    await route_in_batch(
+        db, config, *[classified(f"q{i}", text=f"queue item {i} is broken") for i in range(200)]
+    )
+    pools = [await create_pool(postgres_dsn, max_size=2) for _ in range(2)]
+
+    async def replica(pool: asyncpg.Pool) -> int:
+        total = 0
+        for _ in range(10):
+            total += await assign_all(pool=pool, config=config)
+        return total
+
+    try:
+        done = await asyncio.gather(*(replica(p) for p in pools))
+    finally:
+        for p in pools:
+            await p.close()
+    assert sum(done) == 150  # 5 people x capacity 30; the other 50 wait in the queue
+    loads = dict(await db.fetch("SELECT assignee, count(*) FROM cases GROUP BY assignee"))
+    assert loads == {**{f"r{i}": 30 for i in range(5)}, None: 50}
+    assigned = [e.case_id for e in await outbox_events(db) if e.kind == "case.assigned"]
+    assert len(assigned) == len(set(assigned)) == 150
