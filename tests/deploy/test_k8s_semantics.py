@@ -230,6 +230,9 @@ def test_http_services_scale_on_cpu_and_consumers_on_lag_never_both(overlay: str
     assert hpa_targets == {f"earshot-{s}" for s in HTTP_SCALED}
     assert keda_targets == {f"earshot-{s}" for s in CONSUMERS}
     assert not hpa_targets & keda_targets
+    for name in hpa_targets | keda_targets:
+        # An applied replica count would fight the autoscaler on every `kubectl apply`.
+        assert "replicas" not in by_kind(manifests, "Deployment")[name]["spec"], name
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
