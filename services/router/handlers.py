@@ -83,8 +83,10 @@ async def route_mentions(
     *,
     events_topic: str = TOPIC_CASES_EVENTS,
 ) -> list[RouteDecision | None]:
-    """Route a batch in the caller's transaction: the mentions are stored in one statement,
-    the events written in one pipelined round trip. None marks a redelivered mention."""
+    """The one-by-one path: each mention's insert is its claim, each case is looked up and
+    written on its own (two or three round trips a mention). The router uses it when the
+    batch fast path (`batch.route_batch`) met a conflict with another replica; the decisions
+    are the same. None marks a redelivered mention."""
     decisions = [decide(event, config) for event in events]
     new = await repo.insert_mentions(connection=connection, events=events, routes=decisions)
     announced: list[CloudEvent[Any]] = []
