@@ -117,15 +117,16 @@ async def _check_hide_allowed(connection: Any, p: Principal, mention: asyncpg.Re
     if flagged_by_model(mention["classification"] or {}):
         return
     org = await accounts.get_organisation(pool=connection, organisation_id=p.organisation_id)
+    locked = org is None or bool(org["never_hide_criticism"])
     marked = await actions.latest_label(
         connection=connection, mention_id=mention["id"], field="abuse"
     )
-    if not org["never_hide_criticism"] and marked in ("abuse", "spam"):
+    if not locked and marked in ("abuse", "spam"):
         return
     raise ApiError(
         409,
         "hide_not_allowed",
         "only mentions classified as abuse or spam can be hidden; criticism is "
         "answered, not hidden",
-        {"never_hide_criticism": org["never_hide_criticism"], "sentiment": mention["sentiment"]},
+        {"never_hide_criticism": locked, "sentiment": mention["sentiment"]},
     )
