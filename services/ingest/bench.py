@@ -153,11 +153,18 @@ async def _topic_size(bootstrap: str, topic: str) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        ends = await consumer.end_offsets(partitions)
+        cluster = await consumer._client.fetch_all_metadata()  # every topic, not only subscribed
+        partitions = [TopicPartition(topic, p) for p in cluster.partitions_for_topic(topic) or []]
+        ends = await consumer.end_offsets(partitions) if partitions else {}
         return sum(ends.values())
     finally:
         await consumer.stop()
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
@@ -224,7 +231,9 @@ def bench_http(total: int = 100_000, batch: int = 1000, concurrency: int = 4) ->
         ]
         bodies = [json.dumps(rows[i : i + batch]).encode() for i in range(0, total, batch)]
         asyncio.run(_post_all(url, bodies[:2], 1))  # warm up: connections, topic metadata
+        cpu_before = _cpu_s(process.pid)
         accepted, elapsed = asyncio.run(_post_all(url, bodies[2:], concurrency))
+        server_cpu = _cpu_s(process.pid) - cpu_before
         on_topic = asyncio.run(_topic_size(broker.bootstrap, f"{prefix}mentions.raw"))
         return {
             "mentions": accepted,
@@ -232,7 +241,10 @@ def bench_http(total: int = 100_000, batch: int = 1000, concurrency: int = 4) ->
             "concurrency": concurrency,
             "seconds": round(elapsed, 2),
             "per_s": round(accepted / elapsed),
+            # What one ingest process does per CPU-second: the ceiling on one free core.
+            "per_server_cpu_s": round(accepted / server_cpu),
             "on_topic": on_topic,
+            "load_average": os.getloadavg()[0],
         }
     finally:
         if process is not None:

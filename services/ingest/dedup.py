@@ -27,22 +27,26 @@ COPY_MARK = "copy_of:"
 MIN_COPY_CHARS = 24
 
 
-def copy_key(mention: MentionReceived) -> str | None:
-    text = match_form(mention.text)
+def copy_key(mention: MentionReceived, folded: str | None = None) -> str | None:
+    """Same brand, same text once normalised (so zero-width or case tricks do not hide a
+    copy). `folded` is `match_form(mention.text)` when the caller has it already."""
+    text = match_form(mention.text) if folded is None else folded
     if len(text) < MIN_COPY_CHARS:
         return None
     return hashlib.blake2b(f"{mention.brand}\x00{text}".encode(), digest_size=16).hexdigest()
 
 
 def flag_copies(
-    mentions: Sequence[MentionReceived], seen: Mapping[str, str]
+    mentions: Sequence[MentionReceived],
+    seen: Mapping[str, str],
+    folded: Sequence[str] | None = None,
 ) -> tuple[list[MentionReceived], dict[str, str]]:
     """Each mention, flagged `copy_of:<first id>` when its brand already had the same text
     under another id; and the new (key -> id) entries to remember once they are produced."""
     new: dict[str, str] = {}
     out: list[MentionReceived] = []
-    for mention in mentions:
-        key = copy_key(mention)
+    for i, mention in enumerate(mentions):
+        key = copy_key(mention, None if folded is None else folded[i])
         own = str(mention.mention_id)
         first = None if key is None else seen.get(key) or new.get(key)
         reposted = any(m.startswith(REPOST_MARK) for m in mention.matched_by)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -73,6 +73,8 @@ class Rejection:
 class BatchResult:
     accepted: list[tuple[int, MentionReceived]]
     rejected: list[Rejection]
+    # index -> the accepted text's matching form, computed once and reused for copies
+    folded: dict[int, str] = field(default_factory=dict)
 
 
 def clean_text(text: str) -> str:
@@ -90,19 +92,28 @@ def _known_brands(catalogue: BrandCatalogue) -> dict[str, Any]:
 def accept_batch(items: Sequence[Any], *, catalogue: BrandCatalogue, now: datetime) -> BatchResult:
     accepted: list[tuple[int, MentionReceived]] = []
     rejected: list[Rejection] = []
+    folded: dict[int, str] = {}
     for index, raw in enumerate(items):
-        outcome = accept_one(raw, catalogue=catalogue, now=now)
-        if isinstance(outcome, MentionReceived):
-            accepted.append((index, outcome))
+        outcome = _accept(raw, catalogue=catalogue, now=now)
+        if len(outcome) == 2:
+            accepted.append((index, outcome[0]))
+            folded[index] = outcome[1]
         else:
             rejected.append(Rejection(index, outcome[0], outcome[1], outcome[2]))
-    return BatchResult(accepted, rejected)
+    return BatchResult(accepted, rejected, folded)
 
 
 def accept_one(
     raw: Any, *, catalogue: BrandCatalogue, now: datetime
 ) -> MentionReceived | tuple[str, str, Any]:
     """The normalised mention, or (code, message, details) saying why it was refused."""
+    outcome = _accept(raw, catalogue=catalogue, now=now)
+    return outcome[0] if len(outcome) == 2 else outcome
+
+
+def _accept(
+    raw: Any, *, catalogue: BrandCatalogue, now: datetime
+) -> tuple[MentionReceived, str] | tuple[str, str, Any]:
     try:
         item = MentionIn.model_validate(raw)
     except ValidationError as exc:
@@ -118,7 +129,8 @@ def accept_one(
             None,
         )
     text = clean_text(item.text)
-    if not match_form(text):
+    folded = match_form(text)
+    if not folded:
         return "empty_text", "text is empty after removing control and invisible characters", None
     brand = item.brand
     matched: list[str] = []
@@ -127,7 +139,7 @@ def accept_one(
         if brand not in catalogue:
             return "unknown_brand", f"unknown brand {brand!r}", _known_brands(catalogue)
     else:
-        matched = catalogue.match(text, item.lang, item.source)
+        matched = catalogue.match(text, item.lang, item.source, folded=folded)
         if not matched:
             return (
                 "no_brand_matched",
@@ -139,7 +151,7 @@ def accept_one(
         # A repost is not a new conversation: it joins the original's, and says so.
         thread_id = thread_id or item.repost_of
         matched = [*matched, f"{REPOST_MARK}{mention_id(item.source, item.repost_of)}"]
-    return MentionReceived(
+    mention = MentionReceived(
         mention_id=mention_id(item.source, item.source_id),
         source=item.source,
         source_id=item.source_id,
@@ -154,6 +166,7 @@ def accept_one(
         parent_id=item.parent_id,
         matched_by=matched,
     )
+    return mention, folded
 
 
 def mention_event(mention: MentionReceived) -> CloudEvent[Any]:

@@ -99,9 +99,11 @@ class IngestService:
         if stale and any(r.code in ("unknown_brand", "no_brand_matched") for r in result.rejected):
             await self.refresh_catalogue()  # a brand added a moment ago should not be refused
             result = accept_batch(items, catalogue=self.catalogue, now=datetime.now(UTC))
-        fresh = [m for _, m in result.accepted if str(m.mention_id) not in self._recent]
-        DUPLICATES.inc(len(result.accepted) - len(fresh))
-        fresh, first_texts = flag_copies(fresh, self._seen_texts)
+        new = [(i, m) for i, m in result.accepted if str(m.mention_id) not in self._recent]
+        DUPLICATES.inc(len(result.accepted) - len(new))
+        fresh, first_texts = flag_copies(
+            [m for _, m in new], self._seen_texts, [result.folded[i] for i, _ in new]
+        )
         records = [
             Record(self.topic, encode(mention_event(m)), key=m.conversation_key.encode())
             for m in fresh

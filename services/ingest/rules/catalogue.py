@@ -72,11 +72,19 @@ class BrandCatalogue:
     def __contains__(self, brand_id: object) -> bool:
         return brand_id in self.brands
 
-    def match(self, text: str, lang: str | None = None, source: str | None = None) -> list[str]:
-        """Brands whose rules match: tracked brands first, then competitors."""
+    def match(
+        self,
+        text: str,
+        lang: str | None = None,
+        source: str | None = None,
+        *,
+        folded: str | None = None,
+    ) -> list[str]:
+        """Brands whose rules match: tracked brands first, then competitors. `folded`, when
+        the caller already has it, is `match_form(text)`."""
         matched = [
             b
-            for b in self.rules.match(Mention.of(text, lang, source))
+            for b in self.rules.match(Mention.of(text, lang, source, folded=folded))
             if self.brands[b].language_ok(lang)
         ]
         return sorted(matched, key=lambda b: (self.brands[b].competitor_of is not None, b))

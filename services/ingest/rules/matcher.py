@@ -10,7 +10,7 @@ at all (e.g. `NOT jobs`), are evaluated. Pure: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import ahocorasick
@@ -30,6 +30,7 @@ from services.ingest.rules.query import (
 from services.ingest.rules.text import is_spaceless, is_word_char, match_form
 
 _NO_START_BEFORE = frozenset("#@")
+_NO_START_BEFORE_OR_WORD = frozenset("#@_")
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,16 @@ class Mention:
     source: str | None = None
 
     @classmethod
-    def of(cls, text: str, lang: str | None = None, source: str | None = None) -> Mention:
+    def of(
+        cls,
+        text: str,
+        lang: str | None = None,
+        source: str | None = None,
+        *,
+        folded: str | None = None,
+    ) -> Mention:
         primary = lang.split("-")[0].split("_")[0].lower() if lang else None
-        return cls(match_form(text), primary or None, source)
+        return cls(match_form(text) if folded is None else folded, primary or None, source)
 
 
 def starts_on_boundary(text: str, start: int, first: str) -> bool:
@@ -58,6 +66,33 @@ def starts_on_boundary(text: str, start: int, first: str) -> bool:
 def ends_on_boundary(text: str, end: int, last: str) -> bool:
     """`end` is exclusive. A whole-word term may not be followed by a word character."""
     return end == len(text) or is_spaceless(last) or not is_word_char(text[end])
+
+
+Predicate = Callable[[set[Term], Mention], bool]
+
+
+def compile_query(node: Node) -> Predicate:
+    """The query as nested closures, built once: evaluation then does no type dispatch, and
+    an OR of plain terms (the shape of every keyword list) is one set intersection."""
+    if isinstance(node, Term):
+        return lambda hits, _: node in hits
+    if isinstance(node, Field):
+        value = node.value
+        if node.name == "lang":
+            return lambda _, mention: mention.lang == value
+        return lambda _, mention: mention.source == value
+    if isinstance(node, Not):
+        child = compile_query(node.child)
+        return lambda hits, mention: not child(hits, mention)
+    plain = frozenset(c for c in node.children if isinstance(c, Term))
+    rest = tuple(compile_query(c) for c in node.children if not isinstance(c, Term))
+    if isinstance(node, Or):
+        if not rest:
+            return lambda hits, _: not plain.isdisjoint(hits)
+        return lambda hits, mention: (
+            not plain.isdisjoint(hits) or any(p(hits, mention) for p in rest)
+        )
+    return lambda hits, mention: plain <= hits and all(p(hits, mention) for p in rest)
 
 
 def evaluate(node: Node, hits: set[Term], mention: Mention) -> bool:
@@ -79,6 +114,7 @@ class CompiledRules:
 
     def __init__(self, queries: Mapping[str, Node]) -> None:
         self.queries = dict(queries)
+        self._predicates = {b: compile_query(q) for b, q in self.queries.items()}
         self._always = [b for b, q in self.queries.items() if not needs_a_term(q)]
         # pattern string -> the terms it stands for (an exact word and a prefix can share it)
         owners: dict[str, dict[Term, set[str]]] = {}
@@ -90,7 +126,9 @@ class CompiledRules:
             automaton = ahocorasick.Automaton()
             for pattern, by_term in owners.items():
                 entry = tuple((term, frozenset(brands)) for term, brands in by_term.items())
-                automaton.add_word(pattern, (pattern, entry))
+                # Boundary rules depend only on the pattern's first and last characters.
+                free = (is_spaceless(pattern[0]), is_spaceless(pattern[-1]))
+                automaton.add_word(pattern, (len(pattern), free, entry))
             automaton.make_automaton()
             self._automaton = automaton
 
@@ -100,11 +138,15 @@ class CompiledRules:
         brands: set[str] = set()
         if self._automaton is None:
             return hits, brands
-        for last_index, (pattern, entry) in self._automaton.iter(text):
-            start = last_index - len(pattern) + 1
-            if not starts_on_boundary(text, start, pattern[0]):
-                continue
-            whole = ends_on_boundary(text, last_index + 1, pattern[-1])
+        end = len(text)
+        for last_index, (length, (free_start, free_end), entry) in self._automaton.iter(text):
+            start = last_index - length + 1
+            if start and not free_start:
+                before = text[start - 1]
+                if before.isalnum() or before in _NO_START_BEFORE_OR_WORD:
+                    continue
+            after = last_index + 1
+            whole = after == end or free_end or not is_word_char(text[after])
             for term, owners in entry:
                 if (whole or term.kind == "prefix") and term not in hits:
                     hits.add(term)
@@ -115,7 +157,8 @@ class CompiledRules:
         """Brand ids whose query matches, in id order."""
         hits, candidates = self.scan(mention.text)
         candidates.update(self._always)
-        return sorted(b for b in candidates if evaluate(self.queries[b], hits, mention))
+        predicates = self._predicates
+        return sorted(b for b in candidates if predicates[b](hits, mention))
 
 
 def any_of(values: Iterable[str]) -> Node | None:
