@@ -33,7 +33,10 @@ class SlaClock(BaseModel):
     )
     started_at: datetime
     due_at: datetime
-    stopped_at: datetime | None = Field(description="The first response, which stops the clock")
+    stopped_at: datetime | None = Field(
+        description="The response that stopped the running clock (first response, or the "
+        "latest one for a next-response clock); null while it runs"
+    )
     remaining_seconds: float | None = Field(
         description="Wall-clock seconds until due (negative: overdue); null once stopped. "
         "Business-time remaining needs the calendar code in a shared place"
@@ -53,6 +56,7 @@ class CaseOut(BaseModel):
     sla_started_at: datetime
     sla_due_at: datetime
     first_response_at: datetime | None
+    last_response_at: datetime | None = None
     resolved_at: datetime | None
     mention_count: int
     last_mention_at: datetime
@@ -67,7 +71,7 @@ class CaseOut(BaseModel):
 
 
 def sla_clock(row: dict[str, Any]) -> SlaClock:
-    stopped = row["first_response_at"]
+    stopped = row["sla_stopped_at"]
     remaining = None if stopped else (row["sla_due_at"] - row["as_of"]).total_seconds()
     return SlaClock(
         state=row["sla_state"],

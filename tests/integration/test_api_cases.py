@@ -246,3 +246,26 @@ async def test_team_board_shows_load_unassigned_and_breaches(
     assert board["load"] == [
         {"assignee": tenant.emails["responder"], "team": team, "open": 1, "breached": 1}
     ]
+
+
+async def test_every_reply_stops_a_next_response_clock_the_router_restarted(
+    pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    case_id, _ = await make_case(pool, tenant.brand)
+    auth = tenant.auth("responder")
+    await client.post(f"/v1/cases/{case_id}/respond", json={"text": "first"}, headers=auth)
+    # The customer writes again: the router starts the next-response clock (docs/routing.md).
+    await pool.execute(
+        """UPDATE cases SET sla_clock = 'next_response', sla_clock_seq = sla_clock_seq + 1,
+               sla_started_at = now(), sla_due_at = now() + interval '1 hour', status = 'open'
+           WHERE id = $1""",
+        case_id,
+    )
+    running = (await client.get(f"/v1/cases/{case_id}", headers=auth)).json()
+    assert running["sla"]["state"] == "ok" and running["sla"]["stopped_at"] is None
+    answered = (
+        await client.post(f"/v1/cases/{case_id}/respond", json={"text": "again"}, headers=auth)
+    ).json()
+    assert answered["last_response_at"] > answered["first_response_at"]
+    assert answered["sla"]["state"] == "met"
+    assert answered["sla"]["stopped_at"] == answered["last_response_at"]

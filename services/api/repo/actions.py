@@ -49,8 +49,9 @@ async def set_assignee(
 async def record_response(
     *, connection: Connection, case_id: uuid.UUID, author: str, text: str
 ) -> asyncpg.Record:
-    """Store the reply and stop the first-response clock (only the first reply stops it); the
-    case waits on the customer (`pending`) until they write again or someone resolves it."""
+    """Store the reply and stop the running clock: the first reply sets first_response_at,
+    every reply last_response_at (the router's next-response clock stops on it, see
+    docs/routing.md). The case waits on the customer (`pending`) until they write again."""
     await connection.execute(
         "INSERT INTO case_responses (id, case_id, author, text) VALUES ($1, $2, $3, $4)",
         uuid.uuid4(),
@@ -60,6 +61,7 @@ async def record_response(
     )
     row: asyncpg.Record = await connection.fetchrow(
         f"""UPDATE cases SET first_response_at = coalesce(first_response_at, now()),
+                last_response_at = now(),
                 status = 'pending', assignee = coalesce(assignee, $2), updated_at = now()
             WHERE id = $1 RETURNING {CASE_RETURNING}""",
         case_id,

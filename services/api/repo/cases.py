@@ -11,12 +11,18 @@ import asyncpg
 
 from services.api.repo import Connection
 
+# The running clock stops at a response given after it started: the first response for the
+# first-response clock, the latest one for a next-response clock the router restarted when the
+# customer wrote again (docs/routing.md). NULL while the clock runs.
+STOPPED_AT_SQL = """CASE WHEN greatest(c.first_response_at, c.last_response_at) >= c.sla_started_at
+    THEN greatest(c.first_response_at, c.last_response_at) END"""
+
 # The SLA state on the wall clock: the warning point is the team's warning fraction of the
 # wall time between start and due (an approximation of the business-time fraction until the
 # business calendar code lives where the API may import it).
-SLA_STATE_SQL = """CASE
-    WHEN c.first_response_at IS NOT NULL THEN
-        CASE WHEN c.first_response_at <= c.sla_due_at THEN 'met' ELSE 'breached' END
+SLA_STATE_SQL = f"""CASE
+    WHEN ({STOPPED_AT_SQL}) IS NOT NULL THEN
+        CASE WHEN ({STOPPED_AT_SQL}) <= c.sla_due_at THEN 'met' ELSE 'breached' END
     WHEN now() >= c.sla_due_at THEN 'breached'
     WHEN now() >= c.sla_started_at + (c.sla_due_at - c.sla_started_at) * t.warning_fraction
         THEN 'warning'
@@ -25,6 +31,7 @@ SLA_STATE_SQL = """CASE
 CASE_SELECT = f"""SELECT c.id, c.brand, c.conversation_key, c.status, c.team, c.queue, c.priority,
     c.assignee, c.opened_at, c.sla_started_at, c.sla_due_at, c.first_response_at,
     c.resolved_at, c.mention_count, c.last_mention_at, c.updated_at,
+    c.last_response_at, {STOPPED_AT_SQL} AS sla_stopped_at,
     {SLA_STATE_SQL} AS sla_state, now() AS as_of,
     (SELECT left(m.text, 160) FROM mentions m WHERE m.case_id = c.id
      ORDER BY m.created_at, m.id LIMIT 1) AS preview
