@@ -47,11 +47,19 @@ class ArtifactScorer:
         self._hasher = make_hasher(self.config.get("ngram"))  # type: ignore[arg-type]
         self._encoder = encoder or OnnxEncoder(threads=threads)
 
-    def score_texts(self, texts: Sequence[str]) -> TextScores:
+    def score_texts(
+        self, texts: Sequence[str], languages: Sequence[str] | None = None
+    ) -> TextScores:
+        import numpy as np
+
         emb = self._encoder.encode(texts)
         needs_ngrams = any(head.ngram_w is not None for head in self.heads.values())
         ngrams = self._hasher.transform(list(texts)) if needs_ngrams else None
-        sentiment = self.heads["sentiment"].probs(emb, ngrams)
+        # Unknown language counts as English: the encoder-heavy blend is the trained default.
+        english = (
+            None if languages is None else np.array([lang in ("en", "und") for lang in languages])
+        )
+        sentiment = self.heads["sentiment"].probs(emb, ngrams, english)
         offensive = self.heads["offensive"].probs(emb, ngrams)[:, 1]
         hate = self.heads["hate"].probs(emb, ngrams)[:, 1]
         return TextScores(

@@ -21,30 +21,22 @@ if TYPE_CHECKING:
     import numpy as np
     from scipy.sparse import spmatrix
 
-# Hashed character n-grams: fixed, stateless featuriser (no vocabulary to ship or drift).
-NGRAM_CONFIG: dict[str, Any] = {
-    "analyzer": "char_wb",
-    "ngram_range": (2, 5),
-    "n_features": 2**18,
-    "alternate_sign": False,
-    "lowercase": True,
-    "norm": "l2",
-    "binary": True,
-}
+# Hashed character n-grams (`ngrams.CharNgramHasher`): stateless, nothing to ship or drift.
+NGRAM_CONFIG: dict[str, Any] = {"kind": "char-hash-v1", "ngram_range": (2, 5), "n_features": 2**18}
 
 
 def make_hasher(config: Mapping[str, Any] | None = None) -> Any:
+    cfg = dict(config or NGRAM_CONFIG)
+    if cfg.get("kind") == "char-hash-v1":
+        from services.classifier.models.ngrams import CharNgramHasher
+
+        return CharNgramHasher(cfg["ngram_range"], cfg["n_features"])
+    # Artifacts written before char-hash-v1 used sklearn's HashingVectorizer settings.
+    import numpy as np
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    cfg = dict(config or NGRAM_CONFIG)
     cfg["ngram_range"] = tuple(cfg["ngram_range"])
-    return HashingVectorizer(dtype=_float32(), **cfg)
-
-
-def _float32() -> Any:
-    import numpy as np
-
-    return np.float32
+    return HashingVectorizer(dtype=np.float32, **cfg)
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -69,6 +61,9 @@ class TaskHead:
     ngram_b: np.ndarray | None
     alpha: float = 1.0  # weight of the embedding model's log-probs; 1 - alpha for n-grams
     temperature: float = 1.0
+    # Blend weight for texts not in English. MiniLM's word pieces are English, so for other
+    # languages the n-gram model knows more; None = use `alpha` for every text.
+    alpha_other: float | None = None
 
     def component_logprobs(
         self, emb: np.ndarray, ngrams: spmatrix | None
@@ -78,15 +73,36 @@ class TaskHead:
         lp_emb = log_softmax(emb.astype(np.float32) @ self.emb_w + self.emb_b)
         lp_ng = None
         if self.ngram_w is not None and ngrams is not None:
-            lp_ng = log_softmax(np.asarray(ngrams @ self.ngram_w.astype(np.float32)) + self.ngram_b)
+            lp_ng = log_softmax(
+                np.asarray(ngrams @ self.ngram_w.astype(np.float32, copy=False)) + self.ngram_b
+            )
         return lp_emb, lp_ng
 
-    def combine(self, lp_emb: np.ndarray, lp_ng: np.ndarray | None) -> np.ndarray:
-        z = lp_emb if lp_ng is None else self.alpha * lp_emb + (1 - self.alpha) * lp_ng
-        return softmax(z / self.temperature)
+    def alphas(self, n: int, english: np.ndarray | None) -> np.ndarray:
+        import numpy as np
 
-    def probs(self, emb: np.ndarray, ngrams: spmatrix | None) -> np.ndarray:
-        return self.combine(*self.component_logprobs(emb, ngrams))
+        alpha = np.full((n, 1), self.alpha, dtype=np.float32)
+        if self.alpha_other is not None and english is not None:
+            alpha[~np.asarray(english, dtype=bool)] = self.alpha_other
+        return alpha
+
+    def blend(
+        self, lp_emb: np.ndarray, lp_ng: np.ndarray | None, english: np.ndarray | None = None
+    ) -> np.ndarray:
+        if lp_ng is None:
+            return lp_emb
+        alpha = self.alphas(len(lp_emb), english)
+        return alpha * lp_emb + (1 - alpha) * lp_ng
+
+    def combine(
+        self, lp_emb: np.ndarray, lp_ng: np.ndarray | None, english: np.ndarray | None = None
+    ) -> np.ndarray:
+        return softmax(self.blend(lp_emb, lp_ng, english) / self.temperature)
+
+    def probs(
+        self, emb: np.ndarray, ngrams: spmatrix | None, english: np.ndarray | None = None
+    ) -> np.ndarray:
+        return self.combine(*self.component_logprobs(emb, ngrams), english)
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         import numpy as np
@@ -101,6 +117,7 @@ class TaskHead:
         return {
             "labels": list(self.labels),
             "alpha": self.alpha,
+            "alpha_other": self.alpha_other,
             "temperature": self.temperature,
             "ngrams": self.ngram_w is not None,
         }
@@ -115,6 +132,7 @@ class TaskHead:
             ngram_w=arrays[f"{prefix}.ngram_w"].astype("float32") if has_ngrams else None,
             ngram_b=arrays[f"{prefix}.ngram_b"] if has_ngrams else None,
             alpha=float(config.get("alpha", 1.0)),
+            alpha_other=None if config.get("alpha_other") is None else float(config["alpha_other"]),
             temperature=float(config.get("temperature", 1.0)),
         )
 

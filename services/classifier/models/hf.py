@@ -94,7 +94,9 @@ class HuggingFaceScorer:
                 out[idx] = probs.numpy()
         return out
 
-    def score_texts(self, texts: Sequence[str]) -> TextScores:
+    def score_texts(
+        self, texts: Sequence[str], languages: Sequence[str] | None = None
+    ) -> TextScores:
         probs = self._probs(texts)
         sentiment: list[tuple[float, float, float]] = []
         offensive: list[float] = []

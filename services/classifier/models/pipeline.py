@@ -38,7 +38,9 @@ class TextScores:
 
 
 class TextScorer(Protocol):
-    def score_texts(self, texts: Sequence[str]) -> TextScores: ...
+    def score_texts(
+        self, texts: Sequence[str], languages: Sequence[str] | None = None
+    ) -> TextScores: ...
 
 
 class PipelineClassifier:
@@ -64,16 +66,17 @@ class PipelineClassifier:
         texts = [
             normalise_for_model(item.text if isinstance(item.text, str) else "") for item in items
         ]
-        # Dedup: retweets and copy-paste campaigns repeat the same text within a batch; each
-        # unique text goes through the model once.
-        unique: dict[str, int] = {}
-        for text in texts:
-            unique.setdefault(text, len(unique))
-        scores = self._safe_scores(list(unique))
         languages = self._languages.identify(texts, [item.lang_hint for item in items])
+        # Dedup: retweets and copy-paste campaigns repeat the same text within a batch; each
+        # unique (text, language) goes through the model once. The language is part of the
+        # key because the sentiment blend depends on it.
+        unique: dict[tuple[str, str], int] = {}
+        for text, language in zip(texts, languages, strict=True):
+            unique.setdefault((text, language.code), len(unique))
+        scores = self._safe_scores([t for t, _ in unique], [lang for _, lang in unique])
         out: list[Classification] = []
         for item, text, language in zip(items, texts, languages, strict=True):
-            k = unique[text]
+            k = unique[(text, language.code)]
             probs = scores.sentiment[k] if text else NEUTRAL_FALLBACK
             sentiment = _sentiment(probs)
             spam = self._spam.score(text, author_followers=item.author_followers)
@@ -101,10 +104,11 @@ class PipelineClassifier:
             )
         return out
 
-    def _safe_scores(self, texts: list[str]) -> TextScores:
+    def _safe_scores(self, texts: list[str], languages: list[str]) -> TextScores:
         """The model sees non-empty texts only; empty ones get a neutral, no-abuse default."""
         real = [t for t in texts if t]
-        got = self._scorer.score_texts(real) if real else TextScores([], [], [])
+        real_languages = [lang for t, lang in zip(texts, languages, strict=True) if t]
+        got = self._scorer.score_texts(real, real_languages) if real else TextScores([], [], [])
         it = iter(range(len(real)))
         sentiment: list[tuple[float, float, float]] = []
         offensive: list[float] = []

@@ -41,7 +41,9 @@ class VaderScorer:
         # classify from a thread pool.
         self._lock = threading.Lock()
 
-    def score_texts(self, texts: Sequence[str]) -> TextScores:
+    def score_texts(
+        self, texts: Sequence[str], languages: Sequence[str] | None = None
+    ) -> TextScores:
         sentiment: list[tuple[float, float, float]] = []
         offensive: list[float] = []
         hate: list[float] = []

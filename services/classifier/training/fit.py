@@ -66,6 +66,7 @@ def fit_task(
     ngrams_train: Any | None,
     ngrams_val: Any | None,
     metric: Callable[[np.ndarray, np.ndarray], float],
+    english_val: np.ndarray | None = None,
     emb_cs: Sequence[float] = (1.0, 4.0, 16.0),
     ngram_cs: Sequence[float] = (1.0, 4.0),
     seed: int = 13,
@@ -108,20 +109,37 @@ def fit_task(
         lp_emb, _ = best_emb.component_logprobs(emb_val, None)
         probe = TaskHead(tuple(labels), best_emb.emb_w, best_emb.emb_b, *best_ng)
         _, lp_ng = probe.component_logprobs(emb_val, ngrams_val)
+        grid = [float(a) for a in np.round(np.linspace(0.0, 1.0, 21), 2)]
         best_alpha, best_score = 1.0, best_emb_score
-        for alpha in np.round(np.linspace(0.0, 1.0, 21), 2):
+        for alpha in grid:
             s = metric(yva, (alpha * lp_emb + (1 - alpha) * lp_ng).argmax(axis=1))
             if s > best_score + 1e-9:
-                best_alpha, best_score = float(alpha), s
+                best_alpha, best_score = alpha, s
         log(f"  ensemble alpha={best_alpha}: val {best_score:.4f}")
         report.choices["alpha"] = best_alpha
-        if best_alpha < 1.0:
-            best = TaskHead(tuple(labels), best_emb.emb_w, best_emb.emb_b, *best_ng, best_alpha)
+        best = TaskHead(tuple(labels), best_emb.emb_w, best_emb.emb_b, *best_ng, best_alpha)
+        if english_val is not None and (~english_val).any():
+            # Separate blend weights for English and other languages (coordinate ascent,
+            # two rounds over the same grid), chosen on the same val metric.
+            alpha_en, alpha_other = best_alpha, best_alpha
+            for _ in range(2):
+                for which in ("en", "other"):
+                    for alpha in grid:
+                        probe = TaskHead(
+                            tuple(labels), best.emb_w, best.emb_b, *best_ng,
+                            alpha if which == "en" else alpha_en,
+                            alpha_other=alpha if which == "other" else alpha_other,
+                        )  # fmt: skip
+                        s = metric(yva, probe.blend(lp_emb, lp_ng, english_val).argmax(axis=1))
+                        if s > best_score + 1e-9:
+                            best_score = s
+                            alpha_en, alpha_other = probe.alpha, float(probe.alpha_other or 0)
+            best.alpha, best.alpha_other = alpha_en, alpha_other
+            log(f"  per-language alpha en={alpha_en} other={alpha_other}: val {best_score:.4f}")
+            report.choices |= {"alpha": alpha_en, "alpha_other": alpha_other}
 
-    lp_emb, lp_ng = best.component_logprobs(
-        emb_val, ngrams_val if best.ngram_w is not None else None
-    )
-    z = lp_emb if lp_ng is None else best.alpha * lp_emb + (1 - best.alpha) * lp_ng
+    lp_emb, lp_ng = best.component_logprobs(emb_val, ngrams_val)
+    z = best.blend(lp_emb, lp_ng, english_val)
     best.temperature = fit_temperature(z, yva)
     report.choices["temperature"] = best.temperature
     return best, report

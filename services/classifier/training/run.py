@@ -22,7 +22,12 @@ from services.classifier.models.heads import (
     macro_recall,
     make_hasher,
 )
-from services.classifier.training.data import XLMT_LANGUAGES, Split, load_shared
+from services.classifier.training.data import (
+    XLMT_LANGUAGES,
+    Split,
+    load_shared,
+    near_duplicate_mask,
+)
 from services.classifier.training.features import embed
 from services.classifier.training.fit import fit_task
 from services.classifier.training.model_card import write_model_card
@@ -101,7 +106,10 @@ def train_from_shared(
     shared = load_shared(data)
     encoder = OnnxEncoder(threads=threads)
     hasher = make_hasher(NGRAM_CONFIG)
+    import numpy as np
+
     heads: dict[str, TaskHead] = {}
+    dropped: dict[str, int] = {}
     metrics: dict[str, dict[str, float]] = {}
     choices: dict[str, dict[str, Any]] = {}
     tasks = [
@@ -112,7 +120,24 @@ def train_from_shared(
     for task, train, val, labels in tasks:
         _say(f"{task}: {len(train)} train / {len(val)} val; embedding (cached after first run)")
         emb_train, emb_val = embed(train.texts, encoder), embed(val.texts, encoder)
+        # Embed the full split (cache hit on re-runs), then drop val near-duplicates.
+        leaked = np.asarray(near_duplicate_mask(train, val))
+        dropped[task] = int(leaked.sum())
+        _say(f"{task}: dropping {dropped[task]} train near-duplicates of val examples")
+        keep = np.flatnonzero(~leaked)
+        emb_train = emb_train[keep]
+        train = Split(
+            texts=[train.texts[i] for i in keep],
+            labels=[train.labels[i] for i in keep],
+            groups=[train.groups[i] for i in keep],
+        )
         ng_train, ng_val = hasher.transform(train.texts), hasher.transform(val.texts)
+        # Sentiment val mixes languages: the blend weight may differ for English and the rest.
+        english_val = (
+            np.isin(np.asarray(val.groups), ["tweeteval", "english"])
+            if task == "sentiment"
+            else None
+        )
         metric = (
             _sentiment_selection_metric(val)
             if task == "sentiment"
@@ -127,10 +152,11 @@ def train_from_shared(
             ngrams_train=ng_train,
             ngrams_val=ng_val,
             metric=metric,
+            english_val=english_val,
             seed=seed,
             log=_say,
         )
-        probs = head.probs(emb_val, ng_val)
+        probs = head.probs(emb_val, ng_val, english_val)
         metrics[task] = (
             sentiment_metrics(val, probs)
             if task == "sentiment"
@@ -153,7 +179,8 @@ def train_from_shared(
         extra={
             "seed": seed,
             "data": str(data),
-            "train_sizes": {t: len(tr) for t, tr, _, _ in tasks},
+            "train_sizes": {t: len(tr) - dropped[t] for t, tr, _, _ in tasks},
+            "train_dropped_near_duplicates_of_val": dropped,
             "val_sizes": {t: len(va) for t, _, va, _ in tasks},
             "train_seconds": round(time.time() - started, 1),
             "command": command,

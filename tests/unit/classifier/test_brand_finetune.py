@@ -1,0 +1,50 @@
+"""`earshot train --csv`: a brand file yields a new artifact that loads and is never worse
+than the base on the held-back slice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from services.classifier.models import ClassifierInput, default_artifact_dir, load_classifier
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("sklearn")
+
+ROWS = [
+    ("The new Acme drill is fantastic, love it", "positive"),
+    ("Acme support fixed my order in minutes, great job", "positive"),
+    ("Best toolkit I have bought, thanks Acme", "positive"),
+    ("Acme delivery arrived early, very happy", "positive"),
+    ("Acme drill broke after two days, awful", "negative"),
+    ("Still waiting for my Acme refund, terrible service", "negative"),
+    ("Acme charged me twice and nobody answers", "negative"),
+    ("The Acme app keeps crashing, so annoying", "negative"),
+    ("Acme store opens at 9 tomorrow", "neutral"),
+    ("Does the Acme drill come with a battery?", "neutral"),
+    ("Acme announced a new catalogue today", "neutral"),
+    ("Where is the nearest Acme shop?", "neutral"),
+]
+
+
+def test_brand_csv_produces_a_loadable_artifact(tmp_path: Path) -> None:
+    if default_artifact_dir() is None:
+        pytest.skip("no shipped artifact to fine-tune from")
+    from services.classifier.training.finetune import train_from_csv
+
+    csv = tmp_path / "acme.csv"
+    lines = ["text,label"] + [f'"{t} #{i}",{label}' for i in range(3) for t, label in ROWS]
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = train_from_csv(csv, out=tmp_path / "acme-artifact", version="test+acme", seed=1)
+
+    config = json.loads((out / "config.json").read_text())
+    holdout = config["val_metrics"]["user_holdout"]
+    assert holdout["macro_f1"] >= holdout["base_macro_f1"]
+    assert (out / "model_card.md").is_file()
+
+    tuned = load_classifier(str(out), threads=1)
+    assert tuned.model_version == "test+acme"
+    (result,) = tuned.classify([ClassifierInput("1", "Acme drill is fantastic")])
+    assert abs(sum(result.sentiment.scores.values()) - 1) < 1e-3
