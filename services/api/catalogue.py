@@ -12,8 +12,8 @@ import asyncpg
 
 from services.api.auth import Principal
 from services.api.models import BrandOut
-from services.api.models_catalogue import BrandFields, TeamFields
-from services.api.repo import accounts, catalogue
+from services.api.models_catalogue import BrandFields, ResponderIn, TeamFields
+from services.api.repo import accounts, catalogue, responders
 from services.shared.http import ApiError
 
 
@@ -85,4 +85,54 @@ async def save_team(
             actor=p.handle,
             action="team.created" if create else "team.updated",
             details={"team": team_id},
+        )
+
+
+async def save_responder(
+    pool: asyncpg.Pool[Any], p: Principal, email: str, body: ResponderIn
+) -> None:
+    async with pool.acquire() as connection, connection.transaction():
+        user = await accounts.user_by_email(
+            pool=connection, organisation_id=p.organisation_id, email=email
+        )
+        if user is None:
+            raise ApiError(
+                404,
+                "user_not_found",
+                f"no active user {email} here; a responder is a user of your organisation",
+            )
+        foreign = await responders.teams_outside(
+            connection=connection, organisation_id=p.organisation_id, teams=body.teams
+        )
+        if foreign:
+            raise ApiError(
+                422, "unknown_team", f"not your teams: {', '.join(foreign)}", {"teams": foreign}
+            )
+        await responders.upsert_responder(
+            connection=connection,
+            responder=body.model_dump() | {"id": user["email"], "name": body.name or user["name"]},
+        )
+        await accounts.add_audit(
+            connection=connection,
+            organisation_id=p.organisation_id,
+            actor=p.handle,
+            action="responder.saved",
+            details={"responder": user["email"], "status": body.status, "capacity": body.capacity},
+        )
+
+
+async def set_my_status(pool: asyncpg.Pool[Any], p: Principal, status: str) -> None:
+    async with pool.acquire() as connection, connection.transaction():
+        if not await responders.set_status(
+            connection=connection, responder_id=p.handle, status=status
+        ):
+            raise ApiError(
+                404, "not_a_responder", "you are not set up as a responder; ask an admin"
+            )
+        await accounts.add_audit(
+            connection=connection,
+            organisation_id=p.organisation_id,
+            actor=p.handle,
+            action="responder.status",
+            details={"status": status},
         )

@@ -9,11 +9,12 @@ from typing import Any
 import asyncpg
 
 from services.api import security
-from services.api.repo import accounts
+from services.api.repo import accounts, responders
 
 # The demo organisation is `default`: the migration gives every pre-existing brand and team to
 # it, and the demo brand catalogue is loaded into it.
 DEMO_ORGANISATION = "default"
+DEMO_TEAMS = ["support", "moderation", "engagement"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,12 @@ async def seed_demo_accounts(pool: asyncpg.Pool[Any]) -> list[DemoAccount]:
             password_hash=password_hash,
             replace=True,
         )
+        if account.role != "admin":
+            # Offline at first: the router assigns them cases once they go online in the
+            # console, and the unassigned queue stays visible until then.
+            await responders.seed_responder(
+                pool=pool, responder_id=account.email, name=account.name, teams=DEMO_TEAMS
+            )
     return list(DEMO_ACCOUNTS)
 
 

@@ -19,6 +19,7 @@ from services.api.routes import (
     console,
     events,
     mentions,
+    responders,
 )
 from services.api.settings import ApiSettings
 from services.shared.http import ReadinessCheck
@@ -33,6 +34,7 @@ ROUTERS: list[APIRouter] = [
     cases.router,
     case_actions.router,
     mentions.router,
+    responders.router,
     analytics.router,
     events.router,
     console.router,

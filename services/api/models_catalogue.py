@@ -103,3 +103,40 @@ class TeamFields(BaseModel):
 
 class TeamIn(TeamFields):
     id: str = Field(pattern=BRAND_ID)
+
+
+ResponderStatus = Literal["online", "away", "offline"]
+
+
+class ResponderIn(BaseModel):
+    """Skills, capacity and status; the router assigns within them (docs/routing.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    teams: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list)
+    languages: list[Annotated[str, Field(pattern=r"^[a-z]{2}$")]] = Field(default_factory=list)
+    brands: list[Annotated[str, Field(pattern=BRAND_ID)]] = Field(default_factory=list)
+    channels: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default_factory=list)
+    capacity: int = Field(default=10, ge=0, le=1000, description="Open cases at most")
+    status: ResponderStatus = "offline"
+
+
+class StatusIn(BaseModel):
+    status: ResponderStatus
+
+
+class ResponderOut(BaseModel):
+    id: str
+    name: str | None
+    teams: list[str]
+    languages: list[str]
+    brands: list[str]
+    channels: list[str]
+    capacity: int
+    status: ResponderStatus
+    open: int
+
+
+class ResponderList(BaseModel):
+    items: list[ResponderOut]

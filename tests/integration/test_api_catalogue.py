@@ -123,3 +123,44 @@ async def test_admin_creates_a_team_with_a_validated_calendar(
             headers=tenant.auth("admin"),
         )
         assert response.status_code == 422, broken
+
+
+async def test_admin_sets_up_responders_who_then_set_their_own_status(
+    pool, client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    team_id = f"r-{tenant.org[4:]}"
+    await client.post(
+        "/v1/teams",
+        json={"id": team_id, "name": "Care", "calendar": CALENDAR},
+        headers=tenant.auth("admin"),
+    )
+    email = tenant.emails["responder"]
+    body = {"teams": [team_id], "languages": ["pt"], "capacity": 5}
+    saved = await client.put(f"/v1/responders/{email}", json=body, headers=tenant.auth("admin"))
+    assert saved.status_code == 204, saved.text
+    foreign_team = await client.put(
+        f"/v1/responders/{email}", json=body | {"teams": ["support"]}, headers=tenant.auth("admin")
+    )
+    assert foreign_team.status_code == 422
+    foreign_user = await client.put(
+        f"/v1/responders/{other_tenant.emails['responder']}",
+        json=body,
+        headers=tenant.auth("admin"),
+    )
+    assert foreign_user.status_code == 404
+    online = await client.put(
+        "/v1/responders/me/status", json={"status": "online"}, headers=tenant.auth("responder")
+    )
+    assert online.status_code == 204
+    assert await pool.fetchval("SELECT status FROM responders WHERE id = $1", email) == "online"
+    listed = (await client.get("/v1/responders", headers=tenant.auth("lead"))).json()["items"]
+    assert [(r["id"], r["status"], r["capacity"], r["open"]) for r in listed] == [
+        (email, "online", 5, 0)
+    ]
+    assert (await client.get("/v1/responders", headers=other_tenant.auth("lead"))).json()[
+        "items"
+    ] == []
+    not_one = await client.put(
+        "/v1/responders/me/status", json={"status": "online"}, headers=tenant.auth("lead")
+    )
+    assert not_one.status_code == 404 and not_one.json()["error"]["code"] == "not_a_responder"

@@ -126,10 +126,25 @@ async function start() {
     await api("/v1/auth/logout", { method: "POST" });
     location.href = "/console/login";
   };
+  setUpStatus();
   window.addEventListener("hashchange", () => route());
   setInterval(tickClocks, 1000);
   connectLive();
   route();
+}
+
+async function setUpStatus() {
+  // Only responders have an availability; the router assigns work to those online.
+  const list = await api("/v1/responders");
+  const mine = list.items.find((r) => r.id === Earshot.me.handle);
+  if (!mine) return;
+  const select = document.getElementById("status");
+  select.value = mine.status;
+  select.hidden = false;
+  select.onchange = async () => {
+    await api("/v1/responders/me/status", { method: "PUT", json: { status: select.value } });
+    toast(`You are ${select.value}`);
+  };
 }
 
 window.addEventListener("DOMContentLoaded", start);

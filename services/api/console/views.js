@@ -141,6 +141,7 @@ Earshot.views.case = {
 Earshot.views.team = {
   async render() {
     const board = await api("/v1/teams");
+    const people = await api("/v1/responders");
     const sla = await api("/v1/analytics/sla?group_by=team&days=7");
     const unassigned = await api("/v1/cases?assignee=none&status=open&limit=50");
     return `<h2>Team board</h2><div class="card"><table><thead><tr><th>Team</th><th>Open</th>
@@ -148,6 +149,12 @@ Earshot.views.team = {
         `<tr><td>${esc(t.name)}</td><td>${t.open}</td><td>${t.unassigned}</td>
          <td class="${t.breached ? "error" : ""}">${t.breached}</td></tr>`).join("")}
       </tbody></table></div>
+      <div class="card"><h3>Who is online</h3><table><thead><tr><th>Responder</th>
+      <th>Status</th><th>Teams</th><th>Load</th></tr></thead><tbody>${people.items.map((r) =>
+        `<tr><td>${esc(r.name || r.id)}</td><td>${badge(r.status, r.status === "online"
+          ? "positive" : "")}</td><td>${esc(r.teams.join(", "))}</td>
+         <td>${r.open} / ${r.capacity}</td></tr>`).join("") ||
+        "<tr><td colspan=4 class=muted>No responders set up</td></tr>"}</tbody></table></div>
       <div class="card"><h3>Load per person</h3><table><thead><tr><th>Assignee</th><th>Team</th>
       <th>Open</th><th>Breached</th></tr></thead><tbody>${board.load.map((l) =>
         `<tr><td>${esc(l.assignee)}</td><td>${esc(l.team)}</td><td>${l.open}</td>

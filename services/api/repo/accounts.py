@@ -124,7 +124,7 @@ async def update_user(
 
 
 async def user_by_email(
-    *, pool: asyncpg.Pool[Any], organisation_id: str, email: str
+    *, pool: asyncpg.Pool[Any] | Connection, organisation_id: str, email: str
 ) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await pool.fetchrow(
         f"""SELECT {USER_COLUMNS} FROM users
