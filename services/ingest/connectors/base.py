@@ -28,6 +28,12 @@ def obj(value: Any, what: str) -> Mapping[str, Any]:
     return value
 
 
+def field(container: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """A nested object that may be missing or of the wrong type: then an empty one."""
+    value = container.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
 def items(value: Any, what: str) -> list[Any]:
     if value is None:
         return []

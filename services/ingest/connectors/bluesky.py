@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.ingest.connectors.base import Mention, author, items, mention, obj, text_or_none
+from services.ingest.connectors.base import (
+    Mention,
+    author,
+    field,
+    items,
+    mention,
+    obj,
+    text_or_none,
+)
 
 SOURCE = "bluesky"
 POST = "app.bsky.feed.post"
@@ -32,9 +40,9 @@ def convert(event: Any) -> list[Mention]:
     record = obj(commit.get("record"), "record")
     did, rkey = event.get("did"), commit.get("rkey")
     uri = f"at://{did}/{POST}/{rkey}" if isinstance(did, str) and isinstance(rkey, str) else None
-    reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
-    root = (reply.get("root") or {}).get("uri") if isinstance(reply.get("root"), dict) else None
-    parent = reply.get("parent", {}).get("uri") if isinstance(reply.get("parent"), dict) else None
+    reply = field(record, "reply")
+    root = field(reply, "root").get("uri")
+    parent = field(reply, "parent").get("uri")
     langs = items(record.get("langs"), "langs")
     return [
         mention(

@@ -16,6 +16,7 @@ from typing import Any
 from services.ingest.connectors.base import (
     Mention,
     author,
+    field,
     items,
     mention,
     obj,
@@ -37,13 +38,13 @@ def convert(payload: Any) -> list[Mention]:
     if "data" not in payload:
         return []  # keep-alive, or an error/operational message
     tweet = obj(payload["data"], "data")
-    includes = payload.get("includes") if isinstance(payload.get("includes"), dict) else {}
+    includes = field(payload, "includes")
     users = {u.get("id"): u for u in items(includes.get("users"), "users") if isinstance(u, dict)}
     tweets = {
         t.get("id"): t for t in items(includes.get("tweets"), "tweets") if isinstance(t, dict)
     }
     user = users.get(tweet.get("author_id"), {})
-    metrics = user.get("public_metrics") if isinstance(user.get("public_metrics"), dict) else {}
+    metrics = field(user, "public_metrics")
     retweeted = _referenced(tweet, "retweeted")
     original = tweets.get(retweeted, {}) if retweeted else {}
     username = text_or_none(user.get("username"))

@@ -13,6 +13,7 @@ from services.ingest.connectors.base import (
     Mention,
     PayloadError,
     author,
+    field,
     html_to_text,
     items,
     mention,
@@ -26,8 +27,9 @@ SOURCE = "youtube"
 def _comment(comment: Any, *, video_id: str | None, thread_id: str | None) -> Mention:
     comment = obj(comment, "comment")
     snippet = obj(comment.get("snippet") or {}, "comment snippet")
+    display = snippet.get("textDisplay")
     text = text_or_none(snippet.get("textOriginal")) or html_to_text(
-        snippet.get("textDisplay") if isinstance(snippet.get("textDisplay"), str) else ""
+        display if isinstance(display, str) else ""
     )
     comment_id = text_or_none(comment.get("id"))
     url = None
@@ -64,7 +66,7 @@ def convert(payload: Any) -> list[Mention]:
         root = text_or_none(top.get("id")) if isinstance(top, dict) else None
         if top is not None:
             out.append(_comment(top, video_id=video_id, thread_id=root))
-        replies = thread.get("replies") if isinstance(thread.get("replies"), dict) else {}
+        replies = field(thread, "replies")
         for reply in items(replies.get("comments"), "replies.comments"):
             out.append(_comment(reply, video_id=video_id, thread_id=root))
     return out
