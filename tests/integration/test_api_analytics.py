@@ -80,3 +80,16 @@ async def test_sla_compliance_counts_within_breached_and_percentiles(
     assert 290 < p1["median_first_response_s"] < 400  # started 5 minutes ago
     p3 = next(i for i in body["items"] if i["key"] == "p3")
     assert p3["pct_within_sla"] is None and p3["open"] == 1
+
+
+async def test_sla_compliance_per_channel(
+    pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    case_id, _ = await make_case(pool, tenant.brand)
+    await pool.execute("UPDATE cases SET source = 'x' WHERE id = $1", case_id)
+    body = (
+        await client.get(
+            "/v1/analytics/sla", params={"group_by": "channel"}, headers=tenant.auth("lead")
+        )
+    ).json()
+    assert [(i["key"], i["cases"], i["open"]) for i in body["items"]] == [("x", 1, 1)]

@@ -13,6 +13,8 @@ GROUPS = {
     "priority": "c.priority",
     "assignee": "coalesce(c.assignee, '')",
     "brand": "c.brand",
+    # The source of the case's first mention (the router stores it on the case).
+    "channel": "coalesce(c.source, '')",
 }
 
 

@@ -70,7 +70,7 @@ async def share_of_voice(
 async def sla_compliance(
     pool: PoolDep,
     principal: PrincipalDep,
-    group_by: Literal["team", "priority", "assignee", "brand"] = "team",
+    group_by: Literal["team", "priority", "assignee", "brand", "channel"] = "team",
     days: Days = 30,
 ) -> SlaCompliance:
     """% answered within SLA, median and p90 first response (wall clock), breaches, queue."""
