@@ -22,6 +22,7 @@ import asyncio
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -165,9 +166,10 @@ async def bench_sweep(
     now = datetime.now(UTC)
     started = time.perf_counter()
     async with pool.acquire() as connection:
-        await connection.execute(GENERATE, BRAND, now, open_cases)
-        await connection.execute(GENERATE_TIMERS, now, open_cases, due)
-        await connection.execute("ANALYZE cases; ANALYZE sla_timers")
+        # Generation takes minutes on a small machine: no statement timeout here.
+        await connection.execute(GENERATE, BRAND, now, open_cases, timeout=None)
+        await connection.execute(GENERATE_TIMERS, now, open_cases, due, timeout=None)
+        await connection.execute("ANALYZE cases; ANALYZE sla_timers", timeout=None)
     generated_s = time.perf_counter() - started
     config = await load_router_config(pool=pool)
     pending = await pool.fetchval("SELECT count(*) FROM sla_timers WHERE done_at IS NULL")
@@ -221,6 +223,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "pure_decisions_per_second": round(bench_pure_decisions(events)),
             "routing": await bench_routing(pool, events, args.batch),
         }
+        print(json.dumps(report), file=sys.stderr, flush=True)  # progress: sweep takes long
         await _cleanup(pool)
         report["sweep"] = await bench_sweep(pool, args.open_cases, args.due, args.rounds)
         return report

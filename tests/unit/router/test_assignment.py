@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.router.routing.assignment import (
     QueuedCase,
@@ -156,3 +158,25 @@ def test_offline_assignee_returns_unanswered_cases(
         )
         is expected
     )
+
+
+@given(
+    capacities=st.lists(st.integers(0, 6), min_size=1, max_size=6),
+    loads=st.lists(st.integers(0, 6), min_size=6, max_size=6),
+    statuses=st.lists(st.sampled_from(["online", "away", "offline"]), min_size=6, max_size=6),
+    cases=st.integers(0, 40),
+)
+def test_plans_never_overfill_and_only_use_eligible_people(
+    capacities: list[int], loads: list[int], statuses: list[Any], cases: int
+) -> None:
+    people = [
+        person(f"r{i}", capacity=c, load=min(loads[i], c), status=statuses[i])
+        for i, c in enumerate(capacities)
+    ]
+    plan = plan_assignments([case(f"c{i:02}") for i in range(cases)], people, now=NOW)
+    counts = Counter(r for _, r in plan)
+    free = {p.id: p.capacity - p.load for p in people if p.status == "online"}
+    assert all(p in free and n <= free[p] for p, n in counts.items())
+    # Every case is assigned unless every online person is full.
+    assert len(plan) == min(cases, sum(free.values()))
+    assert len({c.id for c, _ in plan}) == len(plan)
