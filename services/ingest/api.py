@@ -248,14 +248,15 @@ async def _accept_limited(
 
 
 def _sources(items: list[Any]) -> Counter[str]:
-    """Mentions per claimed source, for signatures and rate limits. Items without a usable
-    source are refused by validation later; they cost their sender nothing here."""
+    """Mentions per claimed source, for signatures and rate limits. Stripped the way
+    validation strips it, so " x" cannot pass as an unsigned source and then become "x".
+    Items without a usable source are refused by validation later; they cost nothing here."""
     return Counter(
-        item["source"]
+        source
         for item in items
         if isinstance(item, dict)
         and isinstance(item.get("source"), str)
-        and 0 < len(item["source"]) <= 50
+        and 0 < len(source := item["source"].strip()) <= 50
     )
 
 

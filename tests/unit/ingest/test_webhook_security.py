@@ -65,6 +65,13 @@ async def test_replayed_request_outside_the_window_is_refused(make_ingest: Any) 
     assert response.json()["error"]["code"] == "stale_request"
 
 
+async def test_padding_the_source_does_not_dodge_its_signature(make_ingest: Any) -> None:
+    harness, client = make_ingest(ingest_webhook_secrets=SECRETS)
+    response = await client.post("/v1/mentions", json=mention(source=" x\u00a0"))
+    assert response.status_code == 401
+    assert harness.produced() == []
+
+
 async def test_a_batch_mixing_an_unsigned_secret_source_is_refused_whole(make_ingest: Any) -> None:
     harness, client = make_ingest(ingest_webhook_secrets=SECRETS)
     body = json.dumps([mention(source="reddit"), mention(source="x")]).encode()
