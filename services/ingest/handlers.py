@@ -48,7 +48,8 @@ class MentionIn(BaseModel):
     brand: str | None = Field(default=None, max_length=100)
     text: str = Field(max_length=MAX_TEXT_CHARS)
     author: AuthorIn
-    url: str | None = Field(default=None, max_length=2000)
+    # Only web links: the console renders this, and `javascript:` is a script, not a link.
+    url: str | None = Field(default=None, max_length=2000, pattern=r"^[hH][tT][tT][pP][sS]?://\S+$")
     lang: str | None = Field(default=None, min_length=2, max_length=16)
     created_at: AwareDatetime
     thread_id: str | None = Field(default=None, min_length=1, max_length=200)

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 Mention = dict[str, Any]
+_WEB = ("http://", "https://")
 
 
 class PayloadError(ValueError):
@@ -98,7 +99,11 @@ def author(
 
 
 def mention(**fields: Any) -> Mention:
-    """The mention dict, without the optional fields the platform did not give."""
+    """The mention dict, without the optional fields the platform did not give. A link that
+    is not a web link (a feed can carry anything) is dropped rather than the mention."""
+    url = fields.get("url")
+    if url is not None and not (isinstance(url, str) and url.lower().startswith(_WEB)):
+        fields["url"] = None
     return {k: v for k, v in fields.items() if v is not None}
 
 

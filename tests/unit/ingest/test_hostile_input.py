@@ -94,6 +94,14 @@ async def test_mixed_batch_accepts_the_good_and_names_each_bad_item(make_ingest:
     assert len(harness.produced()) == 2
 
 
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,<script>", "https://a b", " java\tscript:x"]
+)
+def test_only_web_links_are_accepted_as_url(url: str) -> None:
+    outcome = accept_one(mention(url=url), catalogue=CATALOGUE, now=_now())
+    assert isinstance(outcome, tuple) and outcome[0] == "invalid_mention"
+
+
 def test_bidi_overrides_are_removed_from_the_stored_text() -> None:
     accepted = accept_one(
         mention(text="ACME \u202egnirts\u202c ok"), catalogue=CATALOGUE, now=_now()
