@@ -102,7 +102,12 @@ def mention(**fields: Any) -> Mention:
     """The mention dict, without the optional fields the platform did not give. A link that
     is not a web link (a feed can carry anything) is dropped rather than the mention."""
     url = fields.get("url")
-    if url is not None and not (isinstance(url, str) and url.lower().startswith(_WEB)):
+    if url is not None and not (
+        isinstance(url, str)
+        and url.lower().startswith(_WEB)
+        and len(url) <= 2000
+        and not any(ch.isspace() for ch in url)
+    ):
         fields["url"] = None
     return {k: v for k, v in fields.items() if v is not None}
 
