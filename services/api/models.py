@@ -201,6 +201,11 @@ class MentionList(BaseModel):
     items: list[MentionOut]
 
 
+class MentionPage(BaseModel):
+    items: list[MentionOut]
+    next_cursor: str | None
+
+
 class TeamOut(BaseModel):
     id: str
     name: str

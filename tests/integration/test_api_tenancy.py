@@ -132,3 +132,21 @@ async def test_analytics_never_count_another_organisations_data(
     assert sov.status_code == 404
     sla = (await client.get("/v1/analytics/sla", headers=auth)).json()
     assert sla["items"] == []
+
+
+async def test_mention_stream_is_the_organisations_newest_first_in_pages(
+    pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    ids = [(await make_case(pool, tenant.brand))[1] for _ in range(3)]
+    await make_case(pool, other_tenant.brand)
+    auth = tenant.auth("responder")
+    first = (await client.get("/v1/mentions", params={"limit": 2}, headers=auth)).json()
+    second = (
+        await client.get(
+            "/v1/mentions", params={"limit": 2, "cursor": first["next_cursor"]}, headers=auth
+        )
+    ).json()
+    seen = [m["id"] for m in first["items"] + second["items"]]
+    assert sorted(seen) == sorted(str(i) for i in ids) and second["next_cursor"] is None
+    theirs = await client.get("/v1/mentions", params={"brand": other_tenant.brand}, headers=auth)
+    assert theirs.json()["items"] == []

@@ -4,6 +4,7 @@ Each runs inside the caller's transaction, next to the audit entry and the outbo
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -194,5 +195,35 @@ async def moderation_queue(
                 ORDER BY m.created_at DESC LIMIT $2""",
             organisation_id,
             limit,
+        )
+    )
+
+
+async def list_mentions(
+    *,
+    pool: asyncpg.Pool[Any],
+    organisation_id: str,
+    brand: str | None,
+    sentiment: str | None,
+    language: str | None,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Newest first, keyset-paginated before `(created_at, id)`."""
+    args: list[Any] = [organisation_id]
+    clauses = ["b.organisation_id = $1"]
+    for column, value in (("brand", brand), ("sentiment", sentiment), ("language", language)):
+        if value is not None:
+            args.append(value)
+            clauses.append(f"m.{column} = ${len(args)}")
+    if before is not None:
+        args += list(before)
+        clauses.append(f"(m.created_at, m.id) < (${len(args) - 1}, ${len(args)})")
+    args.append(limit)
+    return list(
+        await pool.fetch(
+            f"""{MENTION_SELECT} WHERE {" AND ".join(clauses)}
+                ORDER BY m.created_at DESC, m.id DESC LIMIT ${len(args)}""",
+            *args,
         )
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -15,12 +17,46 @@ from services.api.models import (
     DecisionOut,
     MentionList,
     MentionOut,
+    MentionPage,
     ModerationIn,
 )
 from services.api.repo import actions
 from services.shared.http import ApiError
 
 router = APIRouter(prefix="/v1", tags=["mentions and moderation"])
+
+
+def encode_cursor(mention: MentionOut) -> str:
+    raw = f"{mention.created_at.isoformat()}|{mention.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        at, mention_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(at), uuid.UUID(mention_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(422, "invalid_cursor", "cursor is not one this API returned") from exc
+
+
+@router.get("/mentions", response_model=MentionPage)
+async def list_mentions(
+    pool: PoolDep,
+    principal: PrincipalDep,
+    brand: Annotated[str | None, Query(max_length=100)] = None,
+    sentiment: Literal["negative", "neutral", "positive"] | None = None,
+    language: Annotated[str | None, Query(max_length=8)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+) -> MentionPage:
+    """The mention stream of your brands, newest first (monitoring-only mentions included)."""
+    rows = await actions.list_mentions(
+        pool=pool, organisation_id=principal.organisation_id, brand=brand, sentiment=sentiment,
+        language=language, before=decode_cursor(cursor) if cursor else None, limit=limit,
+    )  # fmt: skip
+    items = await views.mentions_with_labels(pool=pool, rows=rows)
+    next_cursor = encode_cursor(items[-1]) if len(items) == limit else None
+    return MentionPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/mentions/{mention_id}", response_model=MentionOut)
