@@ -55,17 +55,13 @@ def rules_test(
     raise typer.Exit(0 if matched else 1)
 
 
-@rules_app.command("set")
-def rules_set(
-    brand: str,
-    query: Annotated[str | None, typer.Argument(help="Omit to go back to the keywords")] = None,
-) -> None:
-    """Store BRAND's tracking query in PostgreSQL (ingest picks it up within a refresh)."""
-    if query is not None:
-        _parse_or_exit(query)
+def _store_queries(queries: dict[str, str | None]) -> dict[str, str | None]:
+    for query in queries.values():
+        if query is not None:
+            _parse_or_exit(query)
 
-    async def _store() -> str | None:
-        from services.ingest.repo import set_brand_query
+    async def _store() -> dict[str, str | None]:
+        from services.ingest.repo import set_brand_queries
         from services.shared.db import migrate as migrations
         from services.shared.db.embedded import start_embedded_postgres
         from services.shared.db.pool import create_pool
@@ -76,16 +72,43 @@ def rules_set(
         await migrations.upgrade(dsn)
         pool = await create_pool(dsn, max_size=2)
         try:
-            return await set_brand_query(pool=pool, brand_id=brand, query=query)
+            return await set_brand_queries(pool=pool, queries=queries)
         finally:
             await pool.close()
 
     try:
-        canonical = asyncio.run(_store())
+        return asyncio.run(_store())
     except LookupError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
+
+
+@rules_app.command("set")
+def rules_set(
+    brand: str,
+    query: Annotated[str | None, typer.Argument(help="Omit to go back to the keywords")] = None,
+) -> None:
+    """Store BRAND's tracking query in PostgreSQL (ingest picks it up within a refresh)."""
+    canonical = _store_queries({brand: query})[brand]
     typer.echo(f"{brand}: {canonical or 'keywords, hashtags and handles'}")
+
+
+@rules_app.command("load")
+def rules_load(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="brands YAML")],
+) -> None:
+    """Store the `query:` of every brand in a brands YAML file (all or none); brands without
+    one are left as they are. The brands themselves come from `earshot config load`."""
+    import yaml
+
+    document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    queries = {
+        str(b["id"]): b["query"]
+        for b in document.get("brands", [])
+        if isinstance(b, dict) and "query" in b
+    }
+    for brand, canonical in _store_queries(queries).items():
+        typer.echo(f"{brand}: {canonical or 'keywords, hashtags and handles'}")
 
 
 @app.command("import")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
@@ -45,4 +46,20 @@ async def set_brand_query(
     )
     if status.endswith(" 0"):
         raise LookupError(f"unknown brand {brand_id!r}")
+    return canonical
+
+
+async def set_brand_queries(
+    *, pool: asyncpg.Pool[Any], queries: Mapping[str, str | None]
+) -> dict[str, str | None]:
+    """Several brands' queries at once, all or none: every query is parsed before anything is
+    written, and an unknown brand rolls the whole change back (LookupError)."""
+    canonical = {b: to_text(parse(q)) if q is not None else None for b, q in queries.items()}
+    async with pool.acquire() as connection, connection.transaction():
+        for brand_id, query in queries.items():
+            status = await connection.execute(
+                "UPDATE brands SET query = $2, updated_at = now() WHERE id = $1", brand_id, query
+            )
+            if status.endswith(" 0"):
+                raise LookupError(f"unknown brand {brand_id!r}")
     return canonical

@@ -117,3 +117,37 @@ async def test_query_is_stored_only_when_it_parses(pool: asyncpg.Pool, unique: s
     assert catalogue.brands[brand].query == "acme -jobs"
     with pytest.raises(LookupError):
         await set_brand_query(pool=pool, brand_id=f"none-{unique}", query="acme")
+
+
+def test_rules_load_stores_every_query_of_a_brands_file_or_none(
+    postgres_dsn: str, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from services.ingest.commands import app
+
+    one, two = f"l1-{unique}", f"l2-{unique}"
+
+    async def sql(statement: str, *args: Any) -> Any:
+        connection = await asyncpg.connect(postgres_dsn)
+        try:
+            return await connection.fetch(statement, *args)
+        finally:
+            await connection.close()
+
+    asyncio.run(sql("INSERT INTO brands (id, name) VALUES ($1, $1), ($2, $2)", one, two))
+    monkeypatch.setenv("EARSHOT_DATABASE_URL", postgres_dsn)
+    good = tmp_path / "good.yaml"
+    good.write_text(f"brands:\n  - id: {one}\n    query: 'acme -jobs'\n  - id: {two}\n")
+    result = CliRunner().invoke(app, ["rules", "load", str(good)])
+    assert result.exit_code == 0, result.output
+    assert f"{one}: acme AND NOT jobs" in result.output
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(
+        f"brands:\n  - id: {two}\n    query: zenith\n  - id: nope-{unique}\n    query: x\n"
+    )
+    assert CliRunner().invoke(app, ["rules", "load", str(unknown)]).exit_code == 1
+    rows = asyncio.run(sql("SELECT id, query FROM brands WHERE id = ANY($1)", [one, two]))
+    assert {r["id"]: r["query"] for r in rows} == {one: "acme -jobs", two: None}  # none of it
