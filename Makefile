@@ -9,7 +9,7 @@ RUN_EXTRAS := classifier
 TEST_EXTRAS := dev,classifier,train
 
 .PHONY: help install install-dev run test test-unit test-integration lint format typecheck \
-        schemas kafka train bench-classifier clean
+        schemas kafka train bench-classifier clean test-faults
 
 help:
 	@echo "make run    - run Earshot on this machine (embedded mode) at http://127.0.0.1:$(PORT)"
@@ -52,6 +52,9 @@ test-unit: install-dev
 
 test-integration: install-dev kafka
 	$(PYTEST) -ra tests/integration tests/e2e
+
+test-faults: install-dev kafka
+	$(PYTEST) -ra -m faults tests
 
 lint: install-dev
 	$(BIN)/ruff check schemas services tests

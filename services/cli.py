@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,8 @@ import typer
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Earshot social listening.")
 config_app = typer.Typer(no_args_is_help=True, help="Brands, teams and tracking rules.")
 app.add_typer(config_app, name="config")
+dlq_app = typer.Typer(no_args_is_help=True, help="Inspect and replay dead-lettered messages.")
+app.add_typer(dlq_app, name="dlq")
 
 SERVICES = ("ingest", "classifier", "router", "api")
 
@@ -167,6 +170,102 @@ def import_file(
     typer.echo(report.summary())
     if report.rejected:
         sys.exit(1)
+
+
+def _dlq(
+    *,
+    replay: bool,
+    group: list[str] | None,
+    code: list[str] | None,
+    since: datetime | None,
+    until: datetime | None,
+    event_id: list[str] | None,
+    limit: int | None,
+    dry_run: bool,
+) -> None:
+    from services.shared.bus import build_bus
+    from services.shared.bus.replay import Selection, replay_dead_letters
+    from services.shared.db.embedded import start_embedded_postgres
+    from services.shared.db.pool import create_pool
+    from services.shared.settings import EarshotSettings
+
+    def aware(value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
+
+    async def _run() -> Any:
+        settings = EarshotSettings()
+        pool = None
+        if settings.bus == "postgres":
+            dsn = settings.database_url or start_embedded_postgres(settings.data_dir / "postgres")
+            pool = await create_pool(dsn, max_size=2)
+        bus = build_bus(settings, pool)
+        await bus.start()
+        try:
+            return await replay_dead_letters(
+                bus,
+                selection=Selection(
+                    frozenset(group or ()),
+                    frozenset(code or ()),
+                    aware(since),
+                    aware(until),
+                    frozenset(event_id or ()),
+                ),
+                topic_prefix=settings.topic_prefix,
+                dry_run=dry_run or not replay,
+                limit=limit,
+            )
+        finally:
+            await bus.stop()
+            if pool is not None:
+                await pool.close()
+
+    report = asyncio.run(_run())
+    for eid, dead in report.listed:
+        origin = dead.origin
+        typer.echo(
+            f"{dead.failed_at.isoformat()}  {dead.consumer_group:<20} {dead.error.code:<18} "
+            f"{origin.topic}[{origin.partition}]@{origin.offset}  {eid}  {dead.error.message[:80]}"
+        )
+    if replay and not dry_run:
+        typer.echo(report.summary())
+    if report.unreadable or (replay and report.skipped):
+        sys.exit(1)
+
+
+_GROUP = typer.Option(help="Only this consumer group (repeatable)")
+_CODE = typer.Option(help="Only this error code (repeatable)")
+_SINCE = typer.Option(help="Failed at or after (ISO-8601, UTC if no zone)")
+_UNTIL = typer.Option(help="Failed before (ISO-8601)")
+_ID = typer.Option("--id", help="Only this DLQ event id (repeatable)")
+
+
+@dlq_app.command("list")
+def dlq_list(
+    group: Annotated[list[str] | None, _GROUP] = None,
+    code: Annotated[list[str] | None, _CODE] = None,
+    since: Annotated[datetime | None, _SINCE] = None,
+    until: Annotated[datetime | None, _UNTIL] = None,
+    event_id: Annotated[list[str] | None, _ID] = None,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+) -> None:
+    """List dead letters not yet replayed (nothing is sent, nothing committed)."""
+    _dlq(replay=False, group=group, code=code, since=since, until=until, event_id=event_id,
+         limit=limit, dry_run=True)  # fmt: skip
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    group: Annotated[list[str] | None, _GROUP] = None,
+    code: Annotated[list[str] | None, _CODE] = None,
+    since: Annotated[datetime | None, _SINCE] = None,
+    until: Annotated[datetime | None, _UNTIL] = None,
+    event_id: Annotated[list[str] | None, _ID] = None,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    dry_run: Annotated[bool, typer.Option(help="Show what would be replayed")] = False,
+) -> None:
+    """Send selected dead letters back to their original topic, byte for byte."""
+    _dlq(replay=True, group=group, code=code, since=since, until=until, event_id=event_id,
+         limit=limit, dry_run=dry_run)  # fmt: skip
 
 
 def _register_service_commands() -> None:

@@ -6,7 +6,10 @@ reason. In CI (`CI=true`) it fails them: integration tests must never silently s
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +22,19 @@ import pytest
 from tests.support.kafka_broker import KafkaBroker
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _dump_tasks(*_: object) -> None:
+    """`kill -USR1 <pytest pid>` prints every asyncio task's stack: where a hung test waits."""
+    try:
+        tasks = asyncio.all_tasks()
+    except RuntimeError:
+        return
+    for task in tasks:
+        task.print_stack(file=sys.stderr)
+
+
+signal.signal(signal.SIGUSR1, _dump_tasks)
 
 
 def unavailable(what: str, error: BaseException) -> None:

@@ -16,7 +16,7 @@ from services.classifier.models import Classifier, load_classifier
 from services.classifier.settings import ClassifierSettings
 from services.shared.bus import ConsumerLoop, Delivery, Record
 from services.shared.http import ReadinessCheck
-from services.shared.runtime import Resources
+from services.shared.runtime import Resources, spawn
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class ClassifierService:
             max_wait_ms=self.settings.classifier_batch_wait_ms,
             topic_prefix=self.settings.topic_prefix,
         )
-        self._task = asyncio.create_task(self.loop.run(), name="classifier-consumer")
+        self._task = spawn(self.loop.run(), name="classifier-consumer")
 
     async def stop(self) -> None:
         if self.loop and self._task:

@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.shared.bus.worker import is_transient
+
 log = logging.getLogger(__name__)
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
@@ -55,6 +57,15 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if is_transient(exc):
+            # The bus or the database is briefly away: the client should retry, nothing was
+            # acknowledged, so nothing is lost.
+            log.warning("dependency unavailable: %r", exc)
+            return JSONResponse(
+                error_body("unavailable", "a dependency is briefly unavailable; retry"),
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
         log.exception("unhandled error")
         return JSONResponse(error_body("internal", "internal error"), status_code=500)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -52,6 +53,27 @@ class Component(Protocol):
 ComponentFactory = Callable[[Resources], Component]
 
 
+def spawn(work: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
+    """Run a component's long-lived loop; if it dies of an error, the process exits.
+
+    Delivery is at-least-once and every write idempotent, so a restart (by the orchestrator)
+    is safe; a process that keeps answering health checks with a dead consumer is not.
+    """
+    task = asyncio.create_task(work, name=name)
+    task.add_done_callback(_exit_on_crash)
+    return task
+
+
+def _exit_on_crash(task: asyncio.Task[None]) -> None:
+    if task.cancelled() or task.exception() is None:
+        return
+    log.critical(
+        "%s crashed; exiting so it is restarted", task.get_name(), exc_info=task.exception()
+    )
+    logging.shutdown()
+    os._exit(70)
+
+
 async def open_resources(settings: EarshotSettings, *, bus: Bus | None = None) -> Resources:
     dsn = settings.database_url
     if dsn is None:
@@ -66,7 +88,12 @@ async def open_resources(settings: EarshotSettings, *, bus: Bus | None = None) -
 
 async def close_resources(resources: Resources) -> None:
     await resources.bus.stop()
-    await resources.pool.close()
+    try:
+        # Graceful close waits for every borrowed connection; never let shutdown hang on one.
+        await asyncio.wait_for(resources.pool.close(), timeout=10)
+    except TimeoutError:
+        log.warning("database connections still busy at shutdown; closing them")
+        resources.pool.terminate()
 
 
 def build_app(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,14 @@ async def pipeline(
     """Ingest, classifier and router in this process, on the real broker and database, with
     topics of their own (a unique prefix) so tests never see each other's messages."""
     settings = kafka_settings(kafka, postgres_dsn, f"t{unique}.")
-    brand = f"brand{unique}"
+    async with start_pipeline(settings, model, f"brand{unique}", tmp_path) as running:
+        yield running
+
+
+@asynccontextmanager
+async def start_pipeline(
+    settings: EmbeddedSettings, model: Classifier, brand: str, tmp_path: Any
+) -> AsyncIterator[Pipeline]:
     resources = await open_resources(settings)
     await add_brand(resources.pool, brand, tmp_path)
     components: list[Any] = [
@@ -89,7 +97,7 @@ async def pipeline(
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://ingest", timeout=60
     ) as http:
-        yield Pipeline(settings, resources, pool, http, brand, components)
+        yield Pipeline(settings, resources, resources.pool, http, brand, components)
     for component in reversed(components):
         await component.stop()
     await close_resources(resources)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.api.settings import ApiSettings
 from services.classifier.settings import ClassifierSettings
 from services.embedded import EmbeddedSettings
 from services.ingest.settings import IngestSettings
@@ -16,6 +17,7 @@ OWNERS: list = [
     ("ingest", IngestSettings),
     ("classifier", ClassifierSettings),
     ("router", RouterSettings),
+    ("api", ApiSettings),
     ("`earshot run`", EmbeddedSettings),
 ]
 

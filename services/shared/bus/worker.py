@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from asyncpg import PostgresConnectionError
-from asyncpg.exceptions import CannotConnectNowError, InterfaceError, TooManyConnectionsError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from asyncpg.exceptions import InterfaceError, OperatorInterventionError, TooManyConnectionsError
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from schemas import TOPIC_MENTIONS_DLQ, CloudEvent, EventDecodeError, decode
 from services.shared import metrics
@@ -40,13 +40,21 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
     OSError,
-    PostgresConnectionError,
-    CannotConnectNowError,
+    PostgresConnectionError,  # connection lost or refused
+    OperatorInterventionError,  # server shutting down, starting up, or restarting
     TooManyConnectionsError,
-    InterfaceError,
+    InterfaceError,  # connection closed under us
     KafkaConnectionError,
     KafkaTimeoutError,
 )
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Infrastructure trouble that a retry can outlive (never a reason to dead-letter)."""
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return True
+    # Kafka marks the errors a retry can fix (leader moved, broker not ready, ...).
+    return isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +86,8 @@ class ConsumerLoop:
         self._stopping.set()
 
     async def run(self) -> None:
-        await self.consumer.start()
+        # The broker may be restarting: joining the group waits for it like any other work.
+        await self._retry_transient(self.consumer.start)
         try:
             while not self._stopping.is_set():
                 messages = await self.consumer.fetch(self.max_batch, self.max_wait_ms)
@@ -86,8 +95,8 @@ class ConsumerLoop:
                     continue
                 try:
                     await self._process(messages)
-                except TRANSIENT_ERRORS:
-                    if self._stopping.is_set():
+                except Exception as exc:
+                    if is_transient(exc) and self._stopping.is_set():
                         break  # not committed: redelivered after the restart
                     raise
                 await self.consumer.commit(messages)
@@ -147,9 +156,9 @@ class ConsumerLoop:
         try:
             await self._retry_transient(lambda: self.handle(deliveries))
             return []
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception:
+        except Exception as exc:
+            if is_transient(exc):
+                raise
             log.exception(
                 "batch failed; retrying its messages one by one", extra={"group": self.group}
             )
@@ -183,7 +192,7 @@ class ConsumerLoop:
         """Retry infrastructure failures with backoff for as long as it takes (never give up
         on durable work); stop retrying only when the service is shutting down."""
         async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(TRANSIENT_ERRORS),
+            retry=retry_if_exception(is_transient),
             wait=wait_exponential(multiplier=0.2, max=10),
             stop=lambda _: self._stopping.is_set(),
             reraise=True,
