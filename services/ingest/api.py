@@ -31,6 +31,10 @@ IngestDep = Annotated[IngestService, Depends(get_ingest)]
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 
+# What a connector may raise on a payload that is not in its platform's format (a field of
+# the wrong type deep inside); anything else would be a bug, and answered 500.
+CONVERTER_ERRORS = (PayloadError, TypeError, AttributeError, KeyError, ValueError, RecursionError)
+
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Body is not UTF-8 JSON (or, for RSS, XML)"},
     401: {"description": "Signature missing, invalid, or outside the replay window"},
@@ -181,7 +185,7 @@ async def post_webhook(
         items = connector.convert(payload)
     except PayloadError as exc:
         raise ApiError(422, "invalid_payload", f"not a {platform} payload: {exc}") from exc
-    except (TypeError, AttributeError, KeyError, ValueError, RecursionError) as exc:
+    except CONVERTER_ERRORS as exc:
         raise ApiError(422, "invalid_payload", f"not a {platform} payload ({exc!r})") from exc
     if not items:
         return JSONResponse({"accepted": [], "rejected": []}, status_code=200)

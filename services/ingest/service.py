@@ -17,6 +17,7 @@ from services.ingest.dedup import COPY_MARK, SeenTexts, flag_copies
 from services.ingest.handlers import BatchResult, accept_batch, mention_event
 from services.ingest.repo import load_catalogue
 from services.ingest.rules import BrandCatalogue
+from services.ingest.rules.text import fold
 from services.ingest.security import RateLimiter
 from services.ingest.settings import IngestSettings
 from services.shared.bus import Record
@@ -65,6 +66,7 @@ class IngestService:
         self.topic = settings.topic(TOPIC_MENTIONS_RAW)
 
     async def start(self) -> None:
+        fold("é")  # builds the normalisation table now, not during the first request
         await self.refresh_catalogue()
         self._refresher = asyncio.create_task(self._refresh_forever(), name="ingest-catalogue")
 
