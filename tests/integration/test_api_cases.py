@@ -91,6 +91,7 @@ async def test_filters_by_sentiment_team_priority_brand_and_assignee(
     assert await ids(assignee="none") == [str(negative), str(positive)]
     await client.post(f"/v1/cases/{negative}/claim", headers=auth)
     assert await ids(assignee="me") == [str(negative)]
+    assert await ids(assignee="me", status="active") == [str(negative)]
     assert await ids(assignee=tenant.emails["responder"]) == [str(negative)]
     bad = await client.get("/v1/cases", params={"sla": "late"}, headers=auth)
     assert bad.status_code == 422

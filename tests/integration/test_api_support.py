@@ -76,7 +76,7 @@ class Tenant:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
-async def make_tenant(pool: asyncpg.Pool, http: httpx.AsyncClient, tag: str) -> Tenant:
+async def make_tenant(pool: asyncpg.Pool, tag: str) -> Tenant:
     org = f"org-{tag}"
     await accounts.create_organisation(pool=pool, organisation_id=org, name=f"Org {tag}")
     brand, competitor = f"brand-{tag}", f"rival-{tag}"
@@ -101,21 +101,28 @@ async def make_tenant(pool: asyncpg.Pool, http: httpx.AsyncClient, tag: str) -> 
             password_hash=password_hash,
         )
     tenant = Tenant(org, brand, competitor, emails)
-    for role, email in emails.items():
-        response = await http.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
-        assert response.status_code == 200, response.text
-        tenant.tokens[role] = response.json()["access_token"]
+    # Tokens are minted directly (logging in is tested on its own): three argon2 checks per
+    # tenant would dominate the suite's time.
+    for user in await accounts.list_users(pool=pool, organisation_id=org):
+        tenant.tokens[user["role"]] = security.issue_token(
+            secret=SECRET,
+            user_id=user["id"],
+            organisation_id=org,
+            role=user["role"],
+            now=datetime.now(UTC),
+            ttl_s=3600,
+        )
     return tenant
 
 
 @pytest.fixture
-async def tenant(pool: asyncpg.Pool, client: httpx.AsyncClient) -> Tenant:
-    return await make_tenant(pool, client, uuid.uuid4().hex[:8])
+async def tenant(pool: asyncpg.Pool) -> Tenant:
+    return await make_tenant(pool, uuid.uuid4().hex[:8])
 
 
 @pytest.fixture
-async def other_tenant(pool: asyncpg.Pool, client: httpx.AsyncClient) -> Tenant:
-    return await make_tenant(pool, client, uuid.uuid4().hex[:8])
+async def other_tenant(pool: asyncpg.Pool) -> Tenant:
+    return await make_tenant(pool, uuid.uuid4().hex[:8])
 
 
 def classification(

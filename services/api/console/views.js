@@ -25,9 +25,9 @@ Earshot.views.queue = {
   tab: "mine",
   async render() {
     const tab = this.tab;
-    const params = tab === "mine" ? "assignee=me" : "assignee=none&status=open";
+    const params = tab === "mine" ? "assignee=me&status=active" : "assignee=none&status=open";
     const page = await api(`/v1/cases?${params}&limit=100`);
-    const open = tab === "mine" ? page.items.filter((c) => c.status !== "resolved") : page.items;
+    const open = page.items;
     return `<div class="tabs">
         <button data-tab="mine" class="${tab === "mine" ? "active" : ""}">Assigned to me</button>
         <button data-tab="unassigned" class="${tab === "unassigned" ? "active" : ""}">

@@ -54,8 +54,12 @@ class CaseFilter:
 def _where(organisation_id: str, where: CaseFilter) -> tuple[list[str], list[Any]]:
     args: list[Any] = [organisation_id]
     clauses = ["b.organisation_id = $1"]
+    if where.status == "active":  # open or pending: what a queue shows
+        clauses.append("c.status IN ('open', 'pending')")
     for column in ("status", "team", "assignee", "priority", "brand"):
         value = getattr(where, column)
+        if column == "status" and value == "active":
+            continue
         if value is not None:
             args.append(value)
             clauses.append(f"c.{column} = ${len(args)}")

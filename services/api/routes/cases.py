@@ -37,7 +37,10 @@ def decode_cursor(cursor: str) -> tuple[str, datetime, uuid.UUID]:
 async def list_cases(
     pool: PoolDep,
     principal: PrincipalDep,
-    status: Literal["open", "pending", "resolved"] | None = None,
+    status: Annotated[
+        Literal["open", "pending", "resolved", "active"] | None,
+        Query(description="`active`: open or pending"),
+    ] = None,
     team: Short = None,
     assignee: Annotated[
         str | None, Query(max_length=320, description="an email, `me` or `none` (unassigned)")
