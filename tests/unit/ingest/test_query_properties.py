@@ -87,3 +87,20 @@ def test_compiled_matcher_agrees_with_the_naive_reference(
         f"b{i}" for i, q in enumerate(queries) if naive_match(q, text, mention.lang, source)
     ]
     assert rules.match(mention) == expected
+
+
+QUERY_PIECES = [
+    "AND", "OR", "NOT", "-", "(", ")", '"', "acme", "air", "#acme", "@acme", "ref*", "refund*",
+    "lang:fr", "source:x", "lang:", ":", "*", "a*", "\u200b", "ＡＣＭＥ", " ", " ", "  ",
+]  # fmt: skip
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(QUERY_PIECES), max_size=25).map("".join))
+def test_parser_fuzz_only_ever_raises_a_positioned_syntax_error(query: str) -> None:
+    try:
+        tree = parse(query)
+    except QuerySyntaxError as error:
+        assert 0 <= error.position <= len(query)
+        return
+    assert parse(to_text(tree)) == tree
