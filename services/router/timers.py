@@ -111,13 +111,17 @@ async def sweep_once(
                 fired.append(timer["id"])
             TIMERS.labels(timer["kind"], outcome).inc()
         # Three statements whatever the batch size: the case changes, the events, the marks.
-        await connection.executemany(
-            """UPDATE cases SET breached_at = $2, escalated_to = $3, reassign_exclude = $4,
-                   assignee = $5, updated_at = now() WHERE id = $1""",
-            [
-                (c["id"], c["breached_at"], c["escalated_to"], c["reassign_exclude"], c["assignee"])
-                for c in (cases[i] for i in changed)
-            ],
+        await connection.execute(
+            """UPDATE cases c SET breached_at = u.breached_at, escalated_to = u.escalated_to,
+                   reassign_exclude = u.reassign_exclude, assignee = u.assignee,
+                   updated_at = now()
+               FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])
+                   AS u(id, breached_at, escalated_to, reassign_exclude, assignee)
+               WHERE c.id = u.id""",
+            *(
+                [cases[i][name] for i in changed]
+                for name in ("id", "breached_at", "escalated_to", "reassign_exclude", "assignee")
+            ),
         )
         await add_many_to_outbox(connection, topic=events_topic, events=events)
         await connection.execute(
