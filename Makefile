@@ -9,7 +9,7 @@ RUN_EXTRAS := classifier
 TEST_EXTRAS := dev,classifier,train
 
 .PHONY: help install install-dev run test test-unit test-integration lint format typecheck \
-        schemas kafka train bench-classifier clean test-faults
+        schemas kafka train bench-classifier clean test-faults bench
 
 help:
 	@echo "make run    - run Earshot on this machine (embedded mode) at http://127.0.0.1:$(PORT)"
@@ -71,6 +71,11 @@ schemas: install-dev
 DATA ?= ../shared/data
 train: install-dev
 	$(BIN)/earshot train --data $(DATA)
+
+# The whole pipeline under load (real Kafka + PostgreSQL); appends to docs/BENCHMARKS.md.
+BENCH_ARGS ?= --rate 400 --duration 60 --classifiers 1,2,4
+bench: install-dev kafka
+	$(BIN)/python -m tests.load.pipeline_bench $(BENCH_ARGS)
 
 bench-classifier: install-dev
 	$(BIN)/python -m services.classifier.bench --data $(DATA)

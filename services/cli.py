@@ -172,6 +172,51 @@ def import_file(
         sys.exit(1)
 
 
+@app.command()
+def bench(
+    url: Annotated[str, typer.Option(help="Ingest base URL")] = "http://127.0.0.1:8000",
+    dsn: Annotated[str | None, typer.Option(help="PostgreSQL DSN (default: settings)")] = None,
+    rate: Annotated[float, typer.Option(help="Mentions/s; 0 = as fast as it goes")] = 400,
+    duration: Annotated[float, typer.Option(help="Seconds of load")] = 60,
+    batch: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    concurrency: Annotated[int, typer.Option(min=1, max=64)] = 4,
+    brand: Annotated[list[str] | None, typer.Option(help="Brands to mention (repeatable)")] = None,
+    seed: int = 1,
+) -> None:
+    """Load a running Earshot with synthetic multilingual mentions; print throughput and
+    per-stage latency as JSON. `make bench` runs the whole pipeline locally around it."""
+    import json
+
+    from services.loadtest.driver import drive
+    from services.loadtest.synth import StreamShape, mentions
+    from services.shared.db.embedded import start_embedded_postgres
+    from services.shared.db.pool import create_pool
+    from services.shared.settings import EarshotSettings
+
+    async def _run() -> dict[str, Any]:
+        settings = EarshotSettings()
+        target = dsn or settings.database_url
+        target = target or start_embedded_postgres(
+            settings.data_dir / "postgres", stop_at_exit=False
+        )
+        pool = await create_pool(target, max_size=3)
+        brands = tuple(brand or [r["id"] for r in await pool.fetch("SELECT id FROM brands")])
+        if not brands:
+            raise typer.BadParameter("no brands configured; load some with `earshot config load`")
+        tag = f"bench{int(datetime.now(UTC).timestamp())}"
+        stream = mentions(StreamShape(brands), seed=seed, start=datetime.now(UTC), run_tag=tag)
+        try:
+            result = await drive(
+                stream, url=url, pool=pool, run_tag=tag, rate=rate or None,
+                duration_s=duration, batch=batch, concurrency=concurrency,
+            )  # fmt: skip
+        finally:
+            await pool.close()
+        return result.as_dict()
+
+    typer.echo(json.dumps(asyncio.run(_run()), indent=1))
+
+
 def _dlq(
     *,
     replay: bool,

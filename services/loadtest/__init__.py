@@ -1,0 +1,1 @@
+"""End-to-end load generator (`earshot bench`): mentions in, latency and throughput out."""
