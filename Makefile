@@ -9,7 +9,7 @@ RUN_EXTRAS := classifier
 TEST_EXTRAS := dev,classifier,train
 
 .PHONY: help install install-dev run test test-unit test-integration lint format typecheck \
-        schemas kafka train bench-classifier clean test-faults bench
+        schemas kafka train bench-classifier clean test-faults bench browser
 
 help:
 	@echo "make run    - run Earshot on this machine (embedded mode) at http://127.0.0.1:$(PORT)"
@@ -44,7 +44,11 @@ kafka: install-dev
 # data folder from under another run's embedded PostgreSQL.
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider --basetemp=$$(mktemp -d /tmp/earshot-test.XXXXXX)
 
-test: install-dev kafka lint
+# Debian's Chromium for the console's browser test (Playwright drives it; nothing downloaded).
+browser:
+	sh tests/e2e/ensure_chromium.sh
+
+test: install-dev kafka browser lint
 	$(PYTEST) -ra --durations=15
 
 test-unit: install-dev
