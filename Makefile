@@ -9,7 +9,7 @@ RUN_EXTRAS := classifier
 TEST_EXTRAS := dev,classifier,train
 
 .PHONY: help install install-dev run test test-unit test-integration lint format typecheck \
-        schemas kafka train bench-classifier clean test-faults bench browser
+        schemas kafka train bench-classifier clean test-faults bench browser bench-ingest
 
 help:
 	@echo "make run    - run Earshot on this machine (embedded mode) at http://127.0.0.1:$(PORT)"
@@ -80,6 +80,9 @@ train: install-dev
 BENCH_ARGS ?= --rate 400 --duration 60 --classifiers 1,2,4
 bench: install-dev kafka
 	$(BIN)/python -m tests.load.pipeline_bench $(BENCH_ARGS)
+
+bench-ingest: install-dev kafka
+	$(BIN)/python -m services.ingest.bench
 
 bench-classifier: install-dev
 	$(BIN)/python -m services.classifier.bench --data $(DATA)

@@ -315,9 +315,11 @@ def dlq_replay(
 
 def _register_service_commands() -> None:
     """Commands that live next to the code they drive."""
+    from services.ingest.commands import app as ingest_app
     from services.router.sla.commands import app as sla_app
 
     app.add_typer(sla_app, name="sla", help="Business-hours SLA calculator.")
+    app.add_typer(ingest_app, name="ingest", help="Tracking rules, imports, stream connectors.")
     try:
         from services.classifier.commands import app as classifier_app
     except ImportError:  # the classifier's training commands need its optional extras

@@ -19,6 +19,12 @@ async def load_config(pool: asyncpg.Pool[Any], *files: Path) -> dict[str, int]:
         teams += document.get("teams", [])
     # Tracked brands first: a competitor row references the brand it competes with.
     brands.sort(key=lambda b: b.get("competitor_of") is not None)
+    has_query = bool(
+        await pool.fetchval(
+            """SELECT 1 FROM information_schema.columns
+               WHERE table_name = 'brands' AND column_name = 'query'"""
+        )
+    )
     async with pool.acquire() as connection, connection.transaction():
         for brand in brands:
             await connection.execute(
@@ -37,6 +43,11 @@ async def load_config(pool: asyncpg.Pool[Any], *files: Path) -> dict[str, int]:
                 list(brand.get("urgent_keywords") or []),
                 list(brand.get("languages") or []),
             )
+            if has_query and "query" in brand:
+                # A brand's boolean tracking query (ingest's rule language) decides alone.
+                await connection.execute(
+                    "UPDATE brands SET query = $2 WHERE id = $1", brand["id"], brand["query"]
+                )
         for team in teams:
             await connection.execute(
                 """INSERT INTO teams (id, name, calendar, first_response_seconds, warning_fraction)

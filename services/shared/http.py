@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.shared.bus.worker import is_transient
+from services.shared.logging import bind_log_context
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,22 @@ def add_error_handlers(app: FastAPI) -> None:
             )
         log.exception("unhandled error")
         return JSONResponse(error_body("internal", "internal error"), status_code=500)
+
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def add_request_ids(app: FastAPI) -> None:
+    """Every request gets an id (the caller's `X-Request-ID`, or a new one), echoed in the
+    response and carried by every log line written while serving it."""
+
+    @app.middleware("http")
+    async def _request_id(request: Request, call_next: Any) -> Response:
+        request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+        bind_log_context(request_id=request_id[:100])
+        response: Response = await call_next(request)
+        response.headers[REQUEST_ID_HEADER] = request_id[:100]
+        return response
 
 
 def health_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 CONSUMED = Counter("earshot_messages_consumed_total", "Messages consumed", ["group"])
 DEAD_LETTERS = Counter("earshot_dead_letters_total", "Messages sent to the DLQ", ["group"])
@@ -19,3 +19,8 @@ BATCH_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 PRODUCED = Counter("earshot_messages_produced_total", "Messages produced", ["topic"])
+CONSUMER_LAG = Gauge(
+    "earshot_consumer_lag",
+    "Messages behind the end of the partition, seen at the last fetch",
+    ["group", "topic", "partition"],
+)

@@ -22,7 +22,12 @@ from services.shared.bus import Bus, build_bus, ensure_all_topics
 from services.shared.db import migrate
 from services.shared.db.embedded import start_embedded_postgres
 from services.shared.db.pool import create_pool, ping
-from services.shared.http import ReadinessCheck, add_error_handlers, health_router
+from services.shared.http import (
+    ReadinessCheck,
+    add_error_handlers,
+    add_request_ids,
+    health_router,
+)
 from services.shared.settings import EarshotSettings
 
 log = logging.getLogger(__name__)
@@ -131,6 +136,7 @@ def build_app(
 
     app = FastAPI(title=title, version="1", lifespan=lifespan)
     add_error_handlers(app)
+    add_request_ids(app)
     app.include_router(health_router(readiness))
     for router in routers:
         app.include_router(router)

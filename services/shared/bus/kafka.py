@@ -11,6 +11,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, IllegalStateError, TopicAlreadyExistsError
 
 from services.shared.bus.base import Message, Record, next_offsets
+from services.shared.metrics import CONSUMER_LAG
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,15 @@ class KafkaConsumer:
 
     async def fetch(self, max_records: int, timeout_ms: int) -> list[Message]:
         batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+        if not batches:  # nothing arrived within the timeout: caught up on every partition
+            for tp in self._consumer.assignment():
+                CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(0)
+        for tp, records in batches.items():
+            highwater = self._consumer.highwater(tp)
+            if records and highwater is not None:
+                CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
+                    highwater - records[-1].offset - 1
+                )
         return [
             Message(
                 r.topic,

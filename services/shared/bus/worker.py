@@ -23,6 +23,7 @@ from schemas import TOPIC_MENTIONS_DLQ, CloudEvent, EventDecodeError, decode
 from services.shared import metrics
 from services.shared.bus.base import Consumer, Message, Producer
 from services.shared.bus.dead_letters import dead_letter
+from services.shared.logging import log_context
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,10 @@ class ConsumerLoop:
 
     async def _handle_one(self, delivery: Delivery) -> str | None:
         """None when handled; the reason when it failed every attempt (poison)."""
+        with log_context(event_id=delivery.event.id, subject=delivery.event.subject or ""):
+            return await self._handle_one_logged(delivery)
+
+    async def _handle_one_logged(self, delivery: Delivery) -> str | None:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.attempts_before_dead_letter),
