@@ -46,6 +46,14 @@ class MentionReceived(BaseModel):
     matched_by: list[str] = Field(
         default_factory=list, description="Tracking rules that matched; empty if brand was given"
     )
+    # Added in v1 as optional fields (additive): older producers simply leave them out.
+    repost_of: uuid.UUID | None = Field(
+        default=None, description="Mention id of the original when this is a repost/retweet"
+    )
+    copy_of: uuid.UUID | None = Field(
+        default=None,
+        description="Mention id of the first mention of this brand with the same text",
+    )
 
     @property
     def conversation_key(self) -> str:

@@ -8,21 +8,19 @@ new item (copypasta, bot networks, a press release syndicated to ten sites). A c
 still a mention (its author and reach are real) but it is flagged and linked to the first
 one, so a dashboard counts it as an echo, not as a new voice.
 
-Until the mention contract has fields for these (`repost_of`, `copy_of`), the links travel
-in `matched_by` as `repost_of:<mention id>` and `copy_of:<mention id>`.
+The links travel in the mention contract's optional `repost_of` and `copy_of` fields.
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 
 from schemas import MentionReceived
 from services.ingest.rules.text import match_form
 
-REPOST_MARK = "repost_of:"
-COPY_MARK = "copy_of:"
 # Shorter texts ("lol", "thanks @acme") repeat by chance, not by copying.
 MIN_COPY_CHARS = 24
 
@@ -41,7 +39,7 @@ def flag_copies(
     seen: Mapping[str, str],
     folded: Sequence[str] | None = None,
 ) -> tuple[list[MentionReceived], dict[str, str]]:
-    """Each mention, flagged `copy_of:<first id>` when its brand already had the same text
+    """Each mention, with `copy_of` set to the first id when its brand already had the same text
     under another id; and the new (key -> id) entries to remember once they are produced."""
     new: dict[str, str] = {}
     out: list[MentionReceived] = []
@@ -49,13 +47,11 @@ def flag_copies(
         key = copy_key(mention, None if folded is None else folded[i])
         own = str(mention.mention_id)
         first = None if key is None else seen.get(key) or new.get(key)
-        reposted = any(m.startswith(REPOST_MARK) for m in mention.matched_by)
+        reposted = mention.repost_of is not None
         if key is not None and first is None:
             new[key] = own
         if first is not None and first != own and not reposted:
-            mention = mention.model_copy(
-                update={"matched_by": [*mention.matched_by, f"{COPY_MARK}{first}"]}
-            )
+            mention = mention.model_copy(update={"copy_of": uuid.UUID(first)})
         out.append(mention)
     return out, new
 

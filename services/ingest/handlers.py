@@ -13,7 +13,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from schemas import MENTION_RAW_V1, Author, CloudEvent, MentionReceived, make_event, mention_id
 from schemas.mention import MAX_TEXT_CHARS
-from services.ingest.dedup import REPOST_MARK
 from services.ingest.rules import BrandCatalogue
 from services.ingest.rules.text import match_form
 
@@ -148,10 +147,11 @@ def _accept(
                 _known_brands(catalogue),
             )
         brand = matched[0]
+    repost_of = None
     if item.repost_of is not None:
         # A repost is not a new conversation: it joins the original's, and says so.
         thread_id = thread_id or item.repost_of
-        matched = [*matched, f"{REPOST_MARK}{mention_id(item.source, item.repost_of)}"]
+        repost_of = mention_id(item.source, item.repost_of)
     mention = MentionReceived(
         mention_id=mention_id(item.source, item.source_id),
         source=item.source,
@@ -166,6 +166,7 @@ def _accept(
         thread_id=thread_id,
         parent_id=item.parent_id,
         matched_by=matched,
+        repost_of=repost_of,
     )
     return mention, folded
 

@@ -13,7 +13,7 @@ from typing import Any
 from prometheus_client import Counter
 
 from schemas import TOPIC_MENTIONS_RAW, encode
-from services.ingest.dedup import COPY_MARK, SeenTexts, flag_copies
+from services.ingest.dedup import SeenTexts, flag_copies
 from services.ingest.handlers import BatchResult, accept_batch, mention_event
 from services.ingest.repo import load_catalogue
 from services.ingest.rules import BrandCatalogue
@@ -116,7 +116,7 @@ class IngestService:
         for mention in fresh:
             self._recent.add(str(mention.mention_id))
             ACCEPTED.labels(mention.source).inc()
-            if any(m.startswith(COPY_MARK) for m in mention.matched_by):
+            if mention.copy_of is not None:
                 COPIES.inc()
         for rejection in result.rejected:
             REJECTED.labels(rejection.code).inc()

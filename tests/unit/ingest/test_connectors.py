@@ -110,7 +110,7 @@ def test_mastodon_reblog_is_a_repost_in_the_originals_conversation() -> None:
     reply, reblog = accepted("mastodon", "search_statuses.json")
     assert reply.parent_id == "mastodon.social:113475920378401234"
     original = mention_id("mastodon", "mastodon.social:113475920378401234")
-    assert f"repost_of:{original}" in reblog.matched_by
+    assert str(reblog.repost_of) == str(original)
     assert reblog.thread_id == "mastodon.social:113475920378401234"
     assert reblog.author.handle == "@sam"
 
@@ -133,7 +133,7 @@ def test_reddit_comments_nest_under_the_post_and_crossposts_are_reposts() -> Non
     assert nested.parent_id == "t1_lxy01ab"
     assert {post.conversation_key} == {top.conversation_key, nested.conversation_key}
     _, crosspost = accepted("reddit", "search_posts.json")
-    assert f"repost_of:{mention_id('reddit', 't3_1gv7zqa')}" in crosspost.matched_by
+    assert crosspost.repost_of == mention_id("reddit", "t3_1gv7zqa")
     assert reddit.cursor_of(load("reddit", "search_posts.json")) == "t3_1gv8k2m"
 
 
@@ -173,7 +173,7 @@ def test_x_retweet_carries_the_full_original_text_and_links_it() -> None:
     assert tweet.author.handle == "@ana_flies" and tweet.author.followers == 1200
     assert tweet.url == "https://x.com/ana_flies/status/1859201234567890123"
     assert retweet.text == tweet.text
-    assert f"repost_of:{tweet.mention_id}" in retweet.matched_by
+    assert retweet.repost_of == tweet.mention_id
     assert retweet.conversation_key == tweet.conversation_key == reply.conversation_key
     assert reply.parent_id == tweet.source_id
     assert x.cursor_of(load("x", "filtered_stream.json")[-1]) == "1859201300000000000"

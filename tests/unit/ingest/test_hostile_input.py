@@ -172,11 +172,11 @@ def test_reposts_and_copies_are_flagged_and_linked() -> None:
     mentions = [m for _, m in batch.accepted]
     flagged, first = flag_copies(mentions, {})
     original = str(mentions[0].mention_id)
-    assert flagged[0].matched_by == ["acme"]
-    assert flagged[1].matched_by == ["acme", f"copy_of:{original}"]
-    assert flagged[2].matched_by == ["acme", f"repost_of:{original}"]
+    assert (flagged[0].copy_of, flagged[0].repost_of) == (None, None)
+    assert str(flagged[1].copy_of) == original
+    assert (str(flagged[2].repost_of), flagged[2].copy_of) == (original, None)
     assert flagged[2].conversation_key == flagged[0].conversation_key
-    assert flagged[4].matched_by == ["acme"]  # too short to be a copy rather than a chance
+    assert flagged[4].copy_of is None  # too short to be a copy rather than a chance
     assert list(first.values()) == [original]
     again, _ = flag_copies(mentions[:1], first)  # the same item resent is not its own copy
     assert again[0].matched_by == ["acme"]
