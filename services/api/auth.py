@@ -82,7 +82,7 @@ class Authenticator:
         return max(waits) if waits else None
 
     async def login(
-        self, *, pool: asyncpg.Pool[Any], email: str, password: str
+        self, *, pool: asyncpg.Pool[Any], email: str, password: str, client: str = ""
     ) -> tuple[str, asyncpg.Record] | None:
 
         # argon2 costs ~50 ms of CPU: keep it off the event loop.
@@ -90,7 +90,14 @@ class Authenticator:
         if user is None:
             await asyncio.to_thread(security.burn_verification, password)
             return None
-        if not await asyncio.to_thread(security.verify_password, user["password_hash"], password):
+        ok = await asyncio.to_thread(security.verify_password, user["password_hash"], password)
+        async with pool.acquire() as connection:
+            await accounts.add_audit(
+                connection=connection, organisation_id=user["organisation_id"],
+                actor=user["email"], action="auth.login" if ok else "auth.login_failed",
+                details={"client": client},
+            )  # fmt: skip
+        if not ok:
             return None
         token = security.issue_token(
             secret=self._secret,

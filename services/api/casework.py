@@ -122,9 +122,8 @@ async def claim(pool: asyncpg.Pool[Any], p: Principal, case_id: uuid.UUID, topic
 async def assign(
     pool: asyncpg.Pool[Any], p: Principal, case_id: uuid.UUID, assignee: str | None, topic: str
 ) -> None:
-    """Leads assign anyone in the organisation; a responder may only hand a case back."""
-    if assignee is not None and not p.at_least("lead") and assignee.lower() != p.handle:
-        raise ApiError(403, "forbidden", "only a lead or admin assigns cases to others")
+    """Leads assign anyone in the organisation. A responder hands over their own case (to a
+    colleague, or back to the team queue with null) or takes an unassigned one."""
     if assignee is not None:
         user = await accounts.user_by_email(
             pool=pool, organisation_id=p.organisation_id, email=assignee
@@ -134,8 +133,12 @@ async def assign(
         assignee = user["email"]
     async with locked_case(pool, p, case_id) as (connection, case):
         require_active(case)
-        if assignee is None and case["assignee"] != p.handle and not p.at_least("lead"):
-            raise ApiError(403, "forbidden", "only the assignee or a lead can unassign")
+        mine = case["assignee"] == p.handle
+        taking = assignee == p.handle and case["assignee"] is None
+        if not (p.at_least("lead") or mine or taking):
+            raise ApiError(
+                403, "forbidden", "a responder hands over only their own cases; a lead assigns"
+            )
         updated = await actions.set_assignee(
             connection=connection, case_id=case_id, assignee=assignee
         )

@@ -157,7 +157,7 @@ async def test_claiming_someone_elses_case_needs_a_lead(
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "case_taken"
 
 
-async def test_lead_reassigns_responder_may_only_hand_back(
+async def test_lead_assigns_anyone_a_responder_hands_over_only_their_own_case(
     pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     case_id, _ = await make_case(pool, tenant.brand)
@@ -172,11 +172,26 @@ async def test_lead_reassigns_responder_may_only_hand_back(
         headers=tenant.auth("lead"),
     )
     assert ok.json()["assignee"] == tenant.emails["responder"]
+    handed_over = await client.post(
+        f"/v1/cases/{case_id}/assign", json=to_lead, headers=tenant.auth("responder")
+    )
+    assert handed_over.json()["assignee"] == tenant.emails["lead"]
+    not_theirs = await client.post(
+        f"/v1/cases/{case_id}/assign", json={"assignee": None}, headers=tenant.auth("responder")
+    )
+    assert not_theirs.status_code == 403
+    await client.post(
+        f"/v1/cases/{case_id}/assign",
+        json={"assignee": tenant.emails["responder"]},
+        headers=tenant.auth("lead"),
+    )
     handed_back = await client.post(
         f"/v1/cases/{case_id}/assign", json={"assignee": None}, headers=tenant.auth("responder")
     )
     assert handed_back.json()["assignee"] is None
     assert [a["action"] for a in handed_back.json()["assignment_history"]] == [
+        "case.assigned",
+        "case.assigned",
         "case.assigned",
         "case.unassigned",
     ]

@@ -80,7 +80,8 @@ Earshot.views.case = {
         </span></div><p>${esc(r.text)}</p></div>` })),
     ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     const active = c.status !== "resolved";
-    const canAssign = Earshot.me.role !== "responder";
+    // Leads assign anyone; a responder hands over their own case.
+    const canAssign = Earshot.me.role !== "responder" || c.assignee === Earshot.me.handle;
     return `<p><a href="#/queue">← queue</a></p>
       <div class="grid"><div>
         <div class="card"><h2>${esc(c.brand)} · ${badge(c.priority)} ${badge(c.status)}</h2>
@@ -97,8 +98,9 @@ Earshot.views.case = {
             <button id="resolve" class="secondary">Resolve</button>
             <button id="spam" class="secondary">Mark spam</button>
             <button id="abuse" class="secondary">Mark abuse</button>
-            ${canAssign ? `<p><input id="assign-to" placeholder="email"> <button id="assign"
-              class="secondary">Assign</button></p>` : ""}`
+            ${canAssign ? `<p><input id="assign-to" placeholder="colleague's email">
+              <button id="assign" class="secondary">Hand over</button>
+              <button id="unassign" class="secondary">Back to queue</button></p>` : ""}`
             : `<button id="reopen">Reopen</button>`}
         </div>
         <div class="card"><h3>Team</h3><p>${esc(c.team)} · queue ${esc(c.queue)}</p></div>
@@ -119,6 +121,7 @@ Earshot.views.case = {
     on("#spam", () => post("mark", { label: "spam" }));
     on("#abuse", () => post("mark", { label: "abuse" }));
     on("#assign", () => post("assign", { assignee: main.querySelector("#assign-to").value }));
+    on("#unassign", () => post("assign", { assignee: null }));
     on("#send", async () => {
       const box = main.querySelector("#reply");
       if (!box.value.trim()) return;

@@ -31,7 +31,7 @@ async def log_in(
             f"too many attempts; retry in {wait:.0f} s",
             {"retry_after_s": round(wait, 1)},
         )
-    result = await auth.login(pool=pool, email=form.username, password=form.password)
+    result = await auth.login(pool=pool, email=form.username, password=form.password, client=client)
     if result is None:
         raise ApiError(401, "invalid_credentials", "email or password is wrong")
     ttl = auth.settings.api_token_ttl_s
