@@ -73,6 +73,8 @@ async def test_responder_sees_a_case_arrive_live_claims_it_answers_and_the_clock
     async with playwright_api.async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        # A lead watches the team board in a second session of their own.
+        lead = await browser.new_page(viewport={"width": 1280, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         try:
@@ -83,6 +85,14 @@ async def test_responder_sees_a_case_arrive_live_claims_it_answers_and_the_clock
             await page.click("button[type=submit]")
             await page.wait_for_selector("#who:has-text('responder@demo.earshot')")
             await page.click("[data-tab=unassigned]")
+            await lead.goto(f"{base}/console/login")
+            await lead.fill("input[name=username]", "lead@demo.earshot")
+            await lead.fill("input[name=password]", "earshot-lead")
+            await lead.click("button[type=submit]")
+            await lead.wait_for_selector("#who:has-text('lead@demo.earshot')")
+            await lead.goto(f"{base}/console#/team")
+            await lead.wait_for_selector("main[data-view=team] h2")
+            await lead.wait_for_selector("#live.on", timeout=15_000)
             await page.wait_for_selector("#live.on", timeout=15_000)
             await page.screenshot(path=ARTIFACTS / "1-unassigned-queue.png", full_page=True)
 
@@ -113,6 +123,12 @@ async def test_responder_sees_a_case_arrive_live_claims_it_answers_and_the_clock
             await page.click("#claim")
             await page.wait_for_selector("#assignee:has-text('responder@demo.earshot')")
             assert await page.locator("#claim").count() == 0
+            # The lead's board shows the new load without a reload.
+            await lead.wait_for_selector(
+                "main[data-view=team] td:has-text('Rosa Responder') ~ td:has-text('1 / 10')",
+                timeout=15_000,
+            )
+            await lead.screenshot(path=ARTIFACTS / "3b-lead-team-board-live.png", full_page=True)
             running = page.locator("#case-clock .clock")
             assert await running.get_attribute("class") in ("clock ok", "clock warning")
             await page.screenshot(path=ARTIFACTS / "3-claimed.png", full_page=True)
