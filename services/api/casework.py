@@ -54,8 +54,23 @@ async def announce(
         case_id=case["id"],
         details=details,
     )
-    if kind is None:
-        return
+    if kind is not None:
+        await publish(
+            connection, principal, action=action, kind=kind, case=case, topic=topic, details=details
+        )
+
+
+async def publish(
+    connection: Connection,
+    principal: Principal,
+    *,
+    action: str,
+    kind: CaseEventKind,
+    case: asyncpg.Record,
+    topic: str,
+    details: dict[str, Any],
+) -> None:
+    """The case event, through the outbox of the caller's transaction."""
     data = CaseEvent(
         kind=kind,
         case_id=case["id"],

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from services.api import casework
 from services.api.auth import Principal
 from services.api.models import CORRECTION_VALUES, CorrectionOut, DecisionOut
 from services.api.repo import accounts, actions, cases
@@ -87,6 +88,7 @@ async def decide(
     mention_id: uuid.UUID,
     decision: str,
     reason: str | None,
+    topic: str,
 ) -> DecisionOut:
     if decision == "hide" and not p.at_least("lead"):
         raise ApiError(403, "forbidden", "hiding a mention needs the lead role or higher")
@@ -110,6 +112,18 @@ async def decide(
             mention_id=mention_id,
             details={"reason": reason or ""},
         )
+        if decision == "escalate" and mention["case_id"] is not None:
+            # The case's team and its lead see the escalation live (`case.escalated`).
+            case = await actions.lock_case(
+                connection=connection, organisation_id=p.organisation_id,
+                case_id=mention["case_id"],
+            )  # fmt: skip
+            if case is not None:
+                await casework.publish(
+                    connection, p, action="moderation.escalate", kind="case.escalated",
+                    case=case, topic=topic,
+                    details={"mention_id": str(mention_id), "reason": reason or ""},
+                )  # fmt: skip
     return DecisionOut(**dict(row))
 
 

@@ -98,6 +98,19 @@ async def test_criticism_cannot_be_hidden_even_when_someone_marks_it_spam(
         headers=tenant.auth("admin"),
     )
     assert still.status_code == 409
+    escalated = await client.post(
+        f"/v1/mentions/{complaint}/moderation",
+        json={"decision": "escalate", "reason": "legal threat"},
+        headers=tenant.auth("responder"),
+    )
+    assert escalated.status_code == 201
+    event = await pool.fetchval(
+        "SELECT convert_from(payload, 'UTF8')::jsonb FROM outbox WHERE key = "
+        "(SELECT conversation_key FROM cases WHERE id = $1) ORDER BY id DESC LIMIT 1",
+        case_id,
+    )
+    assert event["type"] == "earshot.case.escalated.v1"
+    assert event["data"]["details"]["reason"] == "legal threat"
     kept = await client.post(
         f"/v1/mentions/{complaint}/moderation",
         json={"decision": "keep"},

@@ -7,9 +7,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from services.api import moderation, views
+from services.api import casework, moderation, views
 from services.api.deps import PoolDep, PrincipalDep
 from services.api.models import (
     CorrectionIn,
@@ -90,7 +90,12 @@ async def moderation_queue(
 
 @router.post("/mentions/{mention_id}/moderation", response_model=DecisionOut, status_code=201)
 async def decide(
-    pool: PoolDep, principal: PrincipalDep, mention_id: uuid.UUID, body: ModerationIn
+    request: Request,
+    pool: PoolDep,
+    principal: PrincipalDep,
+    mention_id: uuid.UUID,
+    body: ModerationIn,
 ) -> DecisionOut:
     """keep, escalate, or request hiding on the platform (abuse/spam only; lead or admin)."""
-    return await moderation.decide(pool, principal, mention_id, body.decision, body.reason)
+    topic = casework.events_topic(request.app.state.resources.settings)
+    return await moderation.decide(pool, principal, mention_id, body.decision, body.reason, topic)
