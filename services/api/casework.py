@@ -14,7 +14,7 @@ import asyncpg
 
 from schemas import TOPIC_CASES_EVENTS, CaseEvent, CaseEventKind, case_event_type, make_event
 from services.api.auth import Principal
-from services.api.repo import Connection, accounts, actions
+from services.api.repo import Connection, accounts, actions, responders
 from services.shared.db.outbox import add_to_outbox
 from services.shared.http import ApiError
 
@@ -123,6 +123,11 @@ async def claim(pool: asyncpg.Pool[Any], p: Principal, case_id: uuid.UUID, topic
         updated = await actions.set_assignee(
             connection=connection, case_id=case_id, assignee=p.handle
         )
+        if await responders.mark_working(connection=connection, responder_id=p.handle):
+            await accounts.add_audit(
+                connection=connection, organisation_id=p.organisation_id, actor=p.handle,
+                action="responder.status", details={"status": "away", "why": "claimed a case"},
+            )  # fmt: skip
         await announce(
             connection,
             p,

@@ -48,8 +48,8 @@ async def seed_demo_accounts(pool: asyncpg.Pool[Any]) -> list[DemoAccount]:
             replace=True,
         )
         if account.role != "admin":
-            # Offline at first: the router assigns them cases once they go online in the
-            # console, and the unassigned queue stays visible until then.
+            # `away` at first: their claims stick, and the router assigns them cases only once
+            # they go online in the console, so the unassigned queue stays visible until then.
             await responders.seed_responder(
                 pool=pool, responder_id=account.email, name=account.name, teams=DEMO_TEAMS
             )

@@ -146,7 +146,7 @@ async def test_responder_sees_a_case_arrive_live_claims_it_answers_and_the_clock
             await page.wait_for_timeout(1500)
             assert await page.text_content("#case-clock .clock") == stopped
 
-            for view in ("team", "moderation", "dashboard"):
+            for view in ("team", "mentions", "moderation", "dashboard"):
                 await page.goto(f"{base}/console#/{view}")
                 await page.wait_for_selector(f"main[data-view={view}] h2")
                 await page.screenshot(path=ARTIFACTS / f"5-{view}.png", full_page=True)

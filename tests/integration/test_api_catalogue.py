@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.integration import test_api_support as support
-from tests.integration.test_api_support import Tenant
+from tests.integration.test_api_support import Tenant, make_case
 
 # The shared fixtures, bound here so pytest finds them for this module.
 api_app = support.api_app
@@ -164,3 +164,17 @@ async def test_admin_sets_up_responders_who_then_set_their_own_status(
         "/v1/responders/me/status", json={"status": "online"}, headers=tenant.auth("lead")
     )
     assert not_one.status_code == 404 and not_one.json()["error"]["code"] == "not_a_responder"
+
+
+async def test_an_offline_responder_who_claims_becomes_away_so_the_claim_sticks(
+    pool, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    email = tenant.emails["responder"]
+    await client.put(
+        f"/v1/responders/{email}", json={"status": "offline"}, headers=tenant.auth("admin")
+    )
+    case_id, _ = await make_case(pool, tenant.brand)
+    claimed = await client.post(f"/v1/cases/{case_id}/claim", headers=tenant.auth("responder"))
+    assert claimed.json()["assignee"] == email
+    assert await pool.fetchval("SELECT status FROM responders WHERE id = $1", email) == "away"
+    assert [a["action"] for a in claimed.json()["audit"]] == ["case.claimed"]

@@ -180,6 +180,21 @@ function slaTable(sla) {
       .join("")}</tbody></table>`;
 }
 
+Earshot.views.mentions = {
+  async render() {
+    const page = await api("/v1/mentions?limit=100");
+    return `<h2>Mention stream</h2><p class="muted">Newest first, every brand of yours, including
+      mentions that need no answer. Updates live.</p>
+      <table><thead><tr><th>When</th><th>Brand</th><th>Author</th><th>Mention</th>
+      <th>Sentiment</th><th>Urgency</th><th>Case</th></tr></thead><tbody>${page.items.map((m) =>
+        `<tr><td class="muted">${when(m.created_at)}</td><td>${esc(m.brand)}</td>
+         <td>${esc(m.author.handle || "?")} <span class="muted">${esc(m.source)}</span></td>
+         <td>${esc(m.text)}</td><td>${badge(m.sentiment)}</td><td>${badge(m.urgency)}</td>
+         <td>${m.case_id ? `<a href="#/case/${esc(m.case_id)}">open</a>` : "—"}</td></tr>`)
+        .join("")}</tbody></table>`;
+  },
+};
+
 Earshot.views.moderation = {
   async render() {
     const queue = await api("/v1/moderation?limit=100");
@@ -243,10 +258,11 @@ Earshot.views.dashboard = {
     if (!brands.length) return `<p class="muted">No brands yet.</p>`;
     this.brand = this.brand || brands[0].id;
     const q = encodeURIComponent(this.brand);
-    const [volume, sov, sla] = await Promise.all([
+    const [volume, sov, sla, errors] = await Promise.all([
       api(`/v1/analytics/volume?brand=${q}&bucket=hour&days=7`),
       api(`/v1/analytics/share-of-voice?brand=${q}&days=30`),
       api("/v1/analytics/sla?group_by=priority&days=30"),
+      api("/v1/analytics/label-errors?days=30"),
     ]);
     return `<h2>Brand dashboard <select id="brand">${brands.map((b) =>
         `<option value="${esc(b.id)}" ${b.id === this.brand ? "selected" : ""}>${esc(b.name)}
@@ -262,7 +278,13 @@ Earshot.views.dashboard = {
         <text x="${166 + s.share * 460}" y="${n * 26 + 17}">${(s.share * 100).toFixed(1)}%
           (${s.mentions})</text>`).join("")}</svg></div>
       <div class="card"><h3>SLA compliance by priority (30 days, wall clock)</h3>
-        ${slaTable(sla)}</div>`;
+        ${slaTable(sla)}</div>
+      <div class="card"><h3>Model error rate (label corrections, 30 days)</h3><table><thead>
+        <tr><th>Field</th><th>Mentions</th><th>Corrected</th><th>Error rate</th></tr></thead>
+        <tbody>${errors.items.filter((e) => e.brand === this.brand).map((e) => `<tr>
+          <td>${esc(e.field)}</td><td>${e.mentions}</td><td>${e.corrected}</td>
+          <td>${e.error_rate === null ? "—" : (e.error_rate * 100).toFixed(1) + "%"}</td></tr>`)
+          .join("")}</tbody></table></div>`;
   },
   bind(main) {
     main.querySelector("#brand").onchange = (e) => { this.brand = e.target.value; route(); };

@@ -39,9 +39,9 @@ async def upsert_responder(*, connection: Connection, responder: dict[str, Any])
 async def seed_responder(
     *, pool: asyncpg.Pool[Any], responder_id: str, name: str, teams: list[str]
 ) -> None:
-    """Create an offline responder if absent (a restart keeps the status people set)."""
+    """Create an `away` responder if absent (a restart keeps the status people set)."""
     await pool.execute(
-        """INSERT INTO responders (id, name, teams, status) VALUES ($1, $2, $3, 'offline')
+        """INSERT INTO responders (id, name, teams, status) VALUES ($1, $2, $3, 'away')
            ON CONFLICT (id) DO NOTHING""",
         responder_id, name, teams,
     )  # fmt: skip
@@ -66,3 +66,14 @@ async def teams_outside(
         organisation_id, teams,
     )  # fmt: skip
     return [row["t"] for row in rows]
+
+
+async def mark_working(*, connection: Connection, responder_id: str) -> bool:
+    """An offline responder who claims a case is evidently working: `away` (no new automatic
+    assignments) keeps the router from handing the claimed case back to the queue."""
+    done = await connection.fetchval(
+        """UPDATE responders SET status = 'away', updated_at = now()
+           WHERE id = $1 AND status = 'offline' RETURNING true""",
+        responder_id,
+    )
+    return bool(done)
