@@ -68,9 +68,17 @@ def load_classifier(spec: str | None = None, *, threads: int | None = None) -> C
         if artifact is None:
             log.warning("no shipped classifier artifact; using the VADER baseline")
             return load_classifier("vader", threads=threads)
-        from services.classifier.models.artifact import ArtifactScorer
+        try:
+            from services.classifier.models.artifact import ArtifactScorer
 
-        scorer = ArtifactScorer(artifact, threads=threads)
+            scorer = ArtifactScorer(artifact, threads=threads)
+        except ImportError as exc:
+            if name.lower() != "default":
+                raise
+            # A base install without the `classifier` extra still classifies, visibly
+            # degraded: the model_version on every event says which model ran.
+            log.error("cannot load the shipped model (%s); using the VADER baseline", exc)
+            return load_classifier("vader", threads=threads)
         return PipelineClassifier(scorer, model_version=scorer.model_version)
     from services.classifier.models.hf import HuggingFaceScorer
 

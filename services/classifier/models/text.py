@@ -31,6 +31,10 @@ def clean(text: str | None, max_chars: int = MODEL_MAX_CHARS) -> str:
     if not text:
         return ""
     text = text[: max_chars * 2]  # cheap pre-cut before the regexes run
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (from JSON escapes) break tokenizers
+        text = text.encode("utf-8", "replace").decode("utf-8")
     text = _CONTROL.sub(" ", text)
     text = _WS.sub(" ", text).strip()
     return text[:max_chars]

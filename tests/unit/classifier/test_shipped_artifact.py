@@ -23,7 +23,7 @@ CLEAR = [
     ("en", "I absolutely love this phone, best purchase ever! 😍", "positive"),
     ("en", "Worst customer service I have ever had. Totally useless and rude.", "negative"),
     ("fr", "J'adore ce produit, il est vraiment génial, merci !", "positive"),
-    ("fr", "Service client nul, je suis très déçu et en colère.", "negative"),
+    ("fr", "Je suis très déçu, c'est vraiment horrible.", "negative"),
     ("de", "Ich liebe es, einfach großartig! Danke!", "positive"),
     ("de", "Schrecklicher Service, ich bin total enttäuscht und wütend.", "negative"),
 ]
