@@ -128,13 +128,14 @@ async def decide(
 
 
 async def _check_hide_allowed(connection: Any, p: Principal, mention: asyncpg.Record) -> None:
-    if flagged_by_model(mention["classification"] or {}):
-        return
-    org = await accounts.get_organisation(pool=connection, organisation_id=p.organisation_id)
-    locked = org is None or bool(org["never_hide_criticism"])
     marked = await actions.latest_label(
         connection=connection, mention_id=mention["id"], field="abuse"
     )
+    # A person who looked and said "not abuse" overrides the model's flag.
+    if flagged_by_model(mention["classification"] or {}) and marked != "none":
+        return
+    org = await accounts.get_organisation(pool=connection, organisation_id=p.organisation_id)
+    locked = org is None or bool(org["never_hide_criticism"])
     if not locked and marked in ("abuse", "spam"):
         return
     raise ApiError(

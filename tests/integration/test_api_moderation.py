@@ -76,6 +76,24 @@ async def test_model_flagged_spam_is_queued_and_a_lead_may_hide_it(
     assert (await client.get("/v1/moderation", headers=tenant.auth("lead"))).json()["items"] == []
 
 
+async def test_a_person_clearing_the_abuse_label_takes_it_out_of_the_queue(
+    pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    _, mention = await make_case(pool, tenant.brand, offensive=0.9)
+    queue = (await client.get("/v1/moderation", headers=tenant.auth("lead"))).json()["items"]
+    assert [m["id"] for m in queue] == [str(mention)]
+    await client.post(
+        f"/v1/mentions/{mention}/corrections",
+        json={"field": "abuse", "value": "none"},
+        headers=tenant.auth("responder"),
+    )
+    assert (await client.get("/v1/moderation", headers=tenant.auth("lead"))).json()["items"] == []
+    hide = await client.post(
+        f"/v1/mentions/{mention}/moderation", json={"decision": "hide"}, headers=tenant.auth("lead")
+    )
+    assert hide.status_code == 409
+
+
 async def test_criticism_cannot_be_hidden_even_when_someone_marks_it_spam(
     pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant
 ) -> None:

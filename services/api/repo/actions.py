@@ -178,19 +178,23 @@ FLAGGED_BY_MODEL_SQL = f"""(
     (m.classification -> 'abuse' ->> 'offensive')::float >= {ABUSE_THRESHOLD}
     OR (m.classification -> 'abuse' ->> 'hate')::float >= {ABUSE_THRESHOLD}
     OR (m.classification -> 'abuse' ->> 'spam')::float >= {ABUSE_THRESHOLD})"""
-FLAGGED_BY_PEOPLE_SQL = """EXISTS (SELECT 1 FROM label_corrections l WHERE l.mention_id = m.id
-    AND l.field = 'abuse' AND l.value IN ('abuse', 'spam'))"""
+# A person's latest abuse label wins over the model: "none" takes a mention out of the queue.
+PEOPLES_ABUSE_LABEL_SQL = """(SELECT l.value FROM label_corrections l WHERE l.mention_id = m.id
+    AND l.field = 'abuse' ORDER BY l.id DESC LIMIT 1)"""
 
 
 async def moderation_queue(
     *, pool: asyncpg.Pool[Any], organisation_id: str, limit: int
 ) -> list[asyncpg.Record]:
-    """Mentions flagged as abuse or spam (by the model or a person) with no decision yet."""
+    """Mentions flagged as abuse or spam with no decision yet: a person's latest label, or
+    else the model's classification."""
     return list(
         await pool.fetch(
             f"""{MENTION_SELECT}
                 WHERE b.organisation_id = $1
-                  AND ({FLAGGED_BY_MODEL_SQL} OR {FLAGGED_BY_PEOPLE_SQL})
+                  AND coalesce({PEOPLES_ABUSE_LABEL_SQL},
+                               CASE WHEN {FLAGGED_BY_MODEL_SQL} THEN 'abuse' END)
+                      IN ('abuse', 'spam')
                   AND NOT EXISTS (SELECT 1 FROM moderation_decisions d WHERE d.mention_id = m.id)
                 ORDER BY m.created_at DESC LIMIT $2""",
             organisation_id,
