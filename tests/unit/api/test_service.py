@@ -21,7 +21,9 @@ def resources(tmp_path: Path, **settings: Any) -> Resources:
 
 def test_a_real_database_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
     with pytest.raises(SecretRefused, match="EARSHOT_API_SECRET"):
-        ApiService(resources(tmp_path, database_url="postgresql://db/earshot"), ApiSettings(api_secret=""))
+        ApiService(
+            resources(tmp_path, database_url="postgresql://db/earshot"), ApiSettings(api_secret="")
+        )
 
 
 def test_embedded_postgres_means_dev_mode_with_a_generated_secret(tmp_path: Path) -> None:
