@@ -7,6 +7,7 @@ set loaded with `earshot rules load` takes effect on every replica without a res
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from services.router.routing.assignment import ResponderStatus
 from services.router.routing.policies import DEFAULT_WARNING_FRACTIONS, SlaPolicy
 from services.router.routing.rules import CompiledRule, RoutingRule, RuleSet, compile_rules
 from services.router.sla import BusinessCalendar
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,22 +43,30 @@ class RouterConfig:
 
 
 async def load_teams(*, connection: Any) -> dict[str, Team]:
+    """Every team whose calendar parses. A broken row (written around the API's validation)
+    is left out and logged rather than stopping the router: mentions routed to that team go
+    to the DLQ with the reason, and replay once the calendar is fixed."""
     rows = await connection.fetch(
         """SELECT id, calendar, first_response_seconds, warning_fraction, lead,
                requeue_on_offline, reassign_on_breach FROM teams"""
     )
-    return {
-        row["id"]: Team(
+    teams: dict[str, Team] = {}
+    for row in rows:
+        try:
+            calendar = BusinessCalendar.from_dict(row["calendar"])
+        except ValueError as exc:
+            log.error("team %r left out: its calendar is invalid: %s", row["id"], exc)
+            continue
+        teams[row["id"]] = Team(
             id=row["id"],
-            calendar=BusinessCalendar.from_dict(row["calendar"]),
+            calendar=calendar,
             first_response_seconds=row["first_response_seconds"],
             warning_fraction=row["warning_fraction"],
             lead=row["lead"],
             requeue_on_offline=row["requeue_on_offline"],
             reassign_on_breach=row["reassign_on_breach"],
         )
-        for row in rows
-    }
+    return teams
 
 
 async def load_policies(*, connection: Any) -> dict[tuple[str, str], SlaPolicy]:

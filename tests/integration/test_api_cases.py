@@ -237,7 +237,8 @@ async def test_team_board_shows_load_unassigned_and_breaches(
     pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     await pool.execute(
-        "INSERT INTO teams (id, name, calendar, organisation_id) VALUES ($1, 'Care', '{}', $2)",
+        """INSERT INTO teams (id, name, calendar, organisation_id)
+           VALUES ($1, 'Care', '{"timezone": "UTC"}', $2)""",
         f"care-{tenant.org}",
         tenant.org,
     )
