@@ -60,7 +60,10 @@ class RouterService:
         self._tasks = [
             asyncio.create_task(self.loop.run(), name="router-consumer"),
             asyncio.create_task(
-                relay_forever(self.resources.pool, bus.producer, self._stop), name="router-outbox"
+                relay_forever(
+                    self.resources.pool, bus.producer, self._stop, topics=[self.events_topic]
+                ),
+                name="router-outbox",
             ),
             asyncio.create_task(
                 sweep_forever(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -28,18 +29,24 @@ async def add_to_outbox(
     )
 
 
-async def relay_once(pool: asyncpg.Pool[Any], producer: Producer, *, limit: int = 500) -> int:
-    """Publish one batch of unpublished events; returns how many.
+async def relay_once(
+    pool: asyncpg.Pool[Any], producer: Producer, *, topics: Sequence[str], limit: int = 500
+) -> int:
+    """Publish one batch of unpublished events of `topics`; returns how many.
 
     Rows stay locked (SKIP LOCKED lets other relays take other rows) until the bus
     acknowledged them; a crash before the update publishes them again (at-least-once,
-    consumers are idempotent on the event id).
+    consumers are idempotent on the event id). A relay publishes only the topics of its own
+    deployment (`EARSHOT_TOPIC_PREFIX`): a row for a topic its bus does not have would block
+    every row behind it.
     """
     async with pool.acquire() as connection, connection.transaction():
         rows = await connection.fetch(
-            """SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL
+            """SELECT id, topic, key, payload FROM outbox
+               WHERE published_at IS NULL AND topic = ANY($2::text[])
                ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
             limit,
+            list(topics),
         )
         if not rows:
             return 0
@@ -61,11 +68,16 @@ async def relay_once(pool: asyncpg.Pool[Any], producer: Producer, *, limit: int 
 
 
 async def relay_forever(
-    pool: asyncpg.Pool[Any], producer: Producer, stop: asyncio.Event, *, idle_s: float = 0.1
+    pool: asyncpg.Pool[Any],
+    producer: Producer,
+    stop: asyncio.Event,
+    *,
+    topics: Sequence[str],
+    idle_s: float = 0.1,
 ) -> None:
     while not stop.is_set():
         try:
-            published = await relay_once(pool, producer)
+            published = await relay_once(pool, producer, topics=topics)
         except Exception:
             log.exception("outbox relay failed; retrying")
             published = 0
