@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -56,6 +57,25 @@ def add_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+
+    async def _unstorable(_: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL cannot store NUL characters and UTF-8 cannot carry unpaired surrogates
+        # (JSON's "\ud800" escapes decode to those): the caller's text, not our fault.
+        return JSONResponse(
+            error_body(
+                "invalid_text",
+                "text contains characters that cannot be stored (NUL or unpaired surrogates)",
+                {"reason": str(exc)[:200]},
+            ),
+            status_code=422,
+        )
+
+    for unstorable in (
+        asyncpg.CharacterNotInRepertoireError,
+        asyncpg.UntranslatableCharacterError,
+        UnicodeEncodeError,
+    ):
+        app.add_exception_handler(unstorable, _unstorable)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -55,6 +57,23 @@ async def test_admin_creates_and_updates_a_brand_with_competitor(
     assert new_id in {i["brand"] for i in sov["items"]}
     audit = (await client.get("/v1/audit", headers=tenant.auth("admin"))).json()["items"]
     assert [a["action"] for a in audit[:2]] == ["brand.updated", "brand.created"]
+
+
+@pytest.mark.parametrize("name", ["Nim\x00bus", "Nim\ud82dbus"])
+async def test_text_the_database_cannot_store_is_a_422_not_a_500(
+    client: httpx.AsyncClient, tenant: Tenant, name: str
+) -> None:
+    body = {"id": f"nul-{tenant.org[4:]}", "name": name, "keywords": ["nimbus"]}
+    # A lone surrogate cannot go through httpx's UTF-8 encoder: send the JSON escape itself.
+    content = json.dumps(body)
+    response = await client.post(
+        "/v1/brands",
+        content=content,
+        headers={**tenant.auth("admin"), "content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    # NUL reaches the database and is refused there; a lone surrogate fails validation first.
+    assert response.json()["error"]["code"] in ("invalid_text", "invalid_request")
 
 
 async def test_brand_input_errors_are_clear_422s(client: httpx.AsyncClient, tenant: Tenant) -> None:
