@@ -44,8 +44,14 @@ class SlaGroup(BaseModel):
     within_sla: int
     breached: int
     pct_within_sla: float | None = Field(description="Of cases whose outcome is known")
-    median_first_response_s: float | None
-    p90_first_response_s: float | None
+    median_first_response_s: float | None = Field(description="Wall clock")
+    p90_first_response_s: float | None = Field(description="Wall clock")
+    median_first_response_business_s: float | None = Field(
+        default=None, description="In the team's business hours (filled in by the router)"
+    )
+    p90_first_response_business_s: float | None = Field(
+        default=None, description="In the team's business hours (filled in by the router)"
+    )
     open: int
     oldest_open_s: float | None
 
@@ -53,8 +59,8 @@ class SlaGroup(BaseModel):
 class SlaCompliance(BaseModel):
     group_by: str
     clock: str = Field(
-        default="wall",
-        description="`wall`: business-time figures need the shared business calendar",
+        default="wall+business",
+        description="`*_first_response_s` are wall clock; `*_business_s` count open hours only",
     )
     items: list[SlaGroup]
 

@@ -31,6 +31,7 @@ from schemas import TOPIC_CASES_EVENTS, CloudEvent
 from services.router.config import RouterConfig
 from services.router.handlers import Details, case_event
 from services.router.outbox import add_many_to_outbox
+from services.router.response_times import record_business_response_times
 from services.router.routing.policies import CaseClockState, timer_outcome
 
 log = logging.getLogger(__name__)
@@ -186,13 +187,18 @@ async def sweep_forever(
     events_topic: str = TOPIC_CASES_EVENTS,
     idle_s: float = SWEEP_IDLE_S,
 ) -> None:
-    """`config` is a callable returning the current RouterConfig (it is refreshed)."""
+    """`config` is a callable returning the current RouterConfig (it is refreshed). Each round
+    also fills in business-hours first-response times of newly answered cases."""
     while not stop.is_set():
         try:
             result = await sweep_once(pool=pool, config=config(), events_topic=events_topic)
         except Exception:
             log.exception("SLA sweep failed; retrying")
             result = SweepResult()
+        try:
+            await record_business_response_times(pool=pool, config=config())
+        except Exception:
+            log.exception("recording business-hours response times failed; retrying")
         if result.done < SWEEP_LIMIT // 2:  # a full sweep means a backlog: go again at once
             try:
                 await asyncio.wait_for(stop.wait(), idle_s)

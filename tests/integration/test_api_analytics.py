@@ -73,11 +73,18 @@ async def test_sla_compliance_counts_within_breached_and_percentiles(
             "/v1/analytics/sla", params={"group_by": "priority"}, headers=tenant.auth("lead")
         )
     ).json()
-    assert body["clock"] == "wall"
+    assert body["clock"] == "wall+business"
     p1 = next(i for i in body["items"] if i["key"] == "p1")
     assert (p1["cases"], p1["responded"], p1["within_sla"], p1["breached"]) == (2, 1, 1, 1)
     assert p1["pct_within_sla"] == 50.0
     assert 290 < p1["median_first_response_s"] < 400  # started 5 minutes ago
+    assert p1["median_first_response_business_s"] is None  # the router fills it in later
+    await pool.execute("UPDATE cases SET first_response_business_s = 120 WHERE id = $1", answered)
+    again = await client.get(
+        "/v1/analytics/sla", params={"group_by": "priority"}, headers=tenant.auth("lead")
+    )
+    p1 = next(i for i in again.json()["items"] if i["key"] == "p1")
+    assert p1["median_first_response_business_s"] == 120
     p3 = next(i for i in body["items"] if i["key"] == "p3")
     assert p3["pct_within_sla"] is None and p3["open"] == 1
 

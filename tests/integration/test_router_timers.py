@@ -21,6 +21,7 @@ import pytest
 from schemas import decode
 from services.router.assigner import assign_team_queue
 from services.router.config import RoutingFile, load_router_config, load_routing_file
+from services.router.response_times import record_business_response_times
 from services.router.timers import SweepResult, sweep_once
 from services.shared.db.pool import create_pool
 from tests.integration.pipeline import wait_for
@@ -118,6 +119,22 @@ async def test_a_recorded_response_cancels_the_clock(db: asyncpg.Pool) -> None:
     assert len(breached) == 1
     outcomes = Counter(r["outcome"] for r in await db.fetch("SELECT outcome FROM sla_timers"))
     assert outcomes == {"cancelled": 5, "fired": 1}  # late warnings are dropped, not announced
+
+
+async def test_first_response_time_is_recorded_in_business_hours_once(db: asyncpg.Pool) -> None:
+    await open_cases(db, 2)
+    answered = await db.fetchval(
+        """UPDATE cases SET first_response_at = sla_started_at + interval '26 hours'
+           WHERE id = (SELECT id FROM cases ORDER BY id LIMIT 1) RETURNING id"""
+    )
+    config = await load_router_config(pool=db)
+    assert await record_business_response_times(pool=db, config=config) == 1
+    assert await record_business_response_times(pool=db, config=config) == 0
+    rows = await db.fetch("SELECT id, first_response_business_s FROM cases")
+    recorded = {r["id"]: r["first_response_business_s"] for r in rows}
+    # Monday 10:00 to Tuesday 12:00 in a weekday 09:00-18:00 calendar: 8 h + 3 h, not 26 h.
+    assert recorded.pop(answered) == pytest.approx(11 * 3600)
+    assert list(recorded.values()) == [None]  # unanswered: nothing to record
 
 
 async def test_breach_escalates_to_the_team_lead_and_reassigns(db: asyncpg.Pool) -> None:

@@ -163,7 +163,7 @@ Earshot.views.team = {
         `<tr><td>${esc(l.assignee)}</td><td>${esc(l.team)}</td><td>${l.open}</td>
          <td>${l.breached}</td></tr>`).join("") || "<tr><td colspan=4 class=muted>Nobody has "
         + "cases</td></tr>"}</tbody></table></div>
-      <div class="card"><h3>SLA compliance (7 days, wall clock)</h3>${slaTable(sla)}</div>
+      <div class="card"><h3>SLA compliance (7 days)</h3>${slaTable(sla)}</div>
       <div class="card"><h3>Unassigned queue</h3>${caseRows(unassigned.items)}</div>`;
   },
   bind: bindCaseRows,
@@ -173,10 +173,13 @@ function slaTable(sla) {
   const pct = (v) => (v === null ? "—" : `${v.toFixed(1)}%`);
   const dur = (v) => (v === null ? "—" : formatDuration(v));
   return `<table><thead><tr><th>${esc(sla.group_by)}</th><th>Cases</th><th>Within SLA</th>
-    <th>Median first response</th><th>p90</th><th>Breaches</th><th>Open</th></tr></thead>
+    <th title="business hours (wall clock)">Median first response</th><th>p90</th>
+    <th>Breaches</th><th>Open</th></tr></thead>
     <tbody>${sla.items.map((i) => `<tr><td>${esc(i.key || "—")}</td><td>${i.cases}</td>
-      <td>${pct(i.pct_within_sla)}</td><td>${dur(i.median_first_response_s)}</td>
-      <td>${dur(i.p90_first_response_s)}</td><td>${i.breached}</td><td>${i.open}</td></tr>`)
+      <td>${pct(i.pct_within_sla)}</td>
+      <td>${dur(i.median_first_response_business_s)} (${dur(i.median_first_response_s)})</td>
+      <td>${dur(i.p90_first_response_business_s)} (${dur(i.p90_first_response_s)})</td>
+      <td>${i.breached}</td><td>${i.open}</td></tr>`)
       .join("")}</tbody></table>`;
 }
 

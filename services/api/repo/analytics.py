@@ -1,5 +1,6 @@
-"""Analytics queries. First-response figures are wall-clock seconds: business-time figures
-need the business calendar code in a place the API may import (it lives in the router)."""
+"""Analytics queries. First-response times come two ways: wall-clock seconds, and business
+seconds in the team's calendar (`first_response_business_s`, which the router fills in
+shortly after a response is recorded: the calendars live there)."""
 
 from __future__ import annotations
 
@@ -88,6 +89,10 @@ async def sla_compliance(
                 percentile_cont(0.9) WITHIN GROUP (ORDER BY
                     extract(epoch FROM c.first_response_at - c.sla_started_at))
                     FILTER (WHERE c.first_response_at IS NOT NULL) AS p90_first_response_s,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY c.first_response_business_s)
+                    AS median_first_response_business_s,
+                percentile_cont(0.9) WITHIN GROUP (ORDER BY c.first_response_business_s)
+                    AS p90_first_response_business_s,
                 count(*) FILTER (WHERE c.status IN ('open', 'pending')) AS open,
                 extract(epoch FROM max(now() - c.opened_at)
                     FILTER (WHERE c.status IN ('open', 'pending'))) AS oldest_open_s

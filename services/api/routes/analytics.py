@@ -73,7 +73,8 @@ async def sla_compliance(
     group_by: Literal["team", "priority", "assignee", "brand", "channel"] = "team",
     days: Days = 30,
 ) -> SlaCompliance:
-    """% answered within SLA, median and p90 first response (wall clock), breaches, queue."""
+    """% answered within SLA, median and p90 first response (wall clock and business hours),
+    breaches, open queue depth and age."""
     rows = await analytics.sla_compliance(
         pool=pool, organisation_id=principal.organisation_id, group_by=group_by, since=since(days)
     )
