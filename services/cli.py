@@ -315,10 +315,14 @@ def dlq_replay(
 
 def _register_service_commands() -> None:
     """Commands that live next to the code they drive."""
+    from services.analytics.commands import app as report_app
     from services.ingest.commands import app as ingest_app
+    from services.router.commands import app as rules_app
     from services.router.sla.commands import app as sla_app
 
     app.add_typer(sla_app, name="sla", help="Business-hours SLA calculator.")
+    app.add_typer(rules_app, name="rules", help="Routing rules: load a file, dry-run it.")
+    app.registered_commands += report_app.registered_commands
     app.add_typer(ingest_app, name="ingest", help="Tracking rules, imports, stream connectors.")
     try:
         from services.classifier.commands import app as classifier_app
