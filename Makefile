@@ -9,13 +9,15 @@ RUN_EXTRAS := classifier
 TEST_EXTRAS := dev,classifier,train
 
 .PHONY: help install install-dev run test test-unit test-integration lint format typecheck \
-        schemas kafka train bench-classifier clean test-faults bench browser bench-ingest
+        schemas kafka train bench-classifier clean test-faults bench browser bench-ingest \
+        bench-router bench-api
 
 help:
 	@echo "make run    - run Earshot on this machine (embedded mode) at http://127.0.0.1:$(PORT)"
 	@echo "make test   - install everything and run all tests (real Kafka and PostgreSQL)"
 	@echo "make lint   - ruff + mypy;  make schemas - regenerate JSON Schemas"
 	@echo "make train  - train the classifier;  make bench-classifier - classifier benchmark"
+	@echo "make bench, bench-ingest, bench-router, bench-api - benchmarks (docs/BENCHMARKS.md)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +88,15 @@ bench-ingest: install-dev kafka
 
 bench-classifier: install-dev
 	$(BIN)/python -m services.classifier.bench --data $(DATA)
+
+# Routing decisions/s and one SLA sweep over 1,000,000 open cases (throwaway PostgreSQL).
+bench-router: install-dev
+	$(BIN)/python -m services.router.bench
+
+# Queue listing with 1,000,000 cases, wrk against `earshot serve api`; appends to BENCHMARKS.md.
+bench-api: install-dev
+	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+	$(BIN)/python -m tests.load.api_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
