@@ -1,5 +1,6 @@
 """Earshot event contracts: the single source of truth for every message on the bus."""
 
+from schemas.alert import AlertKind, AlertRaised
 from schemas.case import CASE_EVENT_KINDS, CaseEvent, CaseEventKind, CaseStatus, Priority
 from schemas.dlq import DeadLetterError, DeadLetterOrigin, MessageDeadLettered
 from schemas.envelope import CloudEvent
@@ -18,10 +19,12 @@ from schemas.mention import (
     UrgencyReason,
 )
 from schemas.registry import (
+    ALERT_RAISED_V1,
     EVENT_TYPES,
     MENTION_CLASSIFIED_V1,
     MENTION_RAW_V1,
     MESSAGE_DEAD_LETTERED_V1,
+    TOPIC_ALERTS,
     TOPIC_CASES_EVENTS,
     TOPIC_EVENT_TYPES,
     TOPIC_MENTIONS_CLASSIFIED,
@@ -35,17 +38,21 @@ from schemas.registry import (
 )
 
 __all__ = [
+    "ALERT_RAISED_V1",
     "CASE_EVENT_KINDS",
     "EVENT_TYPES",
     "MENTION_CLASSIFIED_V1",
     "MENTION_RAW_V1",
     "MESSAGE_DEAD_LETTERED_V1",
+    "TOPIC_ALERTS",
     "TOPIC_CASES_EVENTS",
     "TOPIC_EVENT_TYPES",
     "TOPIC_MENTIONS_CLASSIFIED",
     "TOPIC_MENTIONS_DLQ",
     "TOPIC_MENTIONS_RAW",
     "Abuse",
+    "AlertKind",
+    "AlertRaised",
     "Author",
     "CaseEvent",
     "CaseEventKind",

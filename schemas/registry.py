@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
+from schemas.alert import AlertRaised
 from schemas.case import CASE_EVENT_KINDS, CaseEvent
 from schemas.dlq import MessageDeadLettered
 from schemas.envelope import CloudEvent, attributes_from_headers, new_event_id, utcnow
@@ -18,10 +19,12 @@ TOPIC_MENTIONS_RAW: Final = "mentions.raw"
 TOPIC_MENTIONS_CLASSIFIED: Final = "mentions.classified"
 TOPIC_MENTIONS_DLQ: Final = "mentions.dlq"
 TOPIC_CASES_EVENTS: Final = "cases.events"
+TOPIC_ALERTS: Final = "alerts"
 
 MENTION_RAW_V1: Final = "earshot.mention.raw.v1"
 MENTION_CLASSIFIED_V1: Final = "earshot.mention.classified.v1"
 MESSAGE_DEAD_LETTERED_V1: Final = "earshot.mention.dlq.v1"
+ALERT_RAISED_V1: Final = "earshot.alert.raised.v1"
 
 
 def case_event_type(kind: str) -> str:
@@ -32,6 +35,7 @@ EVENT_TYPES: Final[dict[str, type[BaseModel]]] = {
     MENTION_RAW_V1: MentionReceived,
     MENTION_CLASSIFIED_V1: MentionClassified,
     MESSAGE_DEAD_LETTERED_V1: MessageDeadLettered,
+    ALERT_RAISED_V1: AlertRaised,
     **{case_event_type(kind): CaseEvent for kind in CASE_EVENT_KINDS},
 }
 
@@ -40,6 +44,7 @@ TOPIC_EVENT_TYPES: Final[dict[str, frozenset[str]]] = {
     TOPIC_MENTIONS_CLASSIFIED: frozenset({MENTION_CLASSIFIED_V1}),
     TOPIC_MENTIONS_DLQ: frozenset({MESSAGE_DEAD_LETTERED_V1}),
     TOPIC_CASES_EVENTS: frozenset(case_event_type(kind) for kind in CASE_EVENT_KINDS),
+    TOPIC_ALERTS: frozenset({ALERT_RAISED_V1}),
 }
 
 # A message larger than this is poison for the pipeline's consumers (a mention's text is capped

@@ -11,7 +11,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
-from schemas import TOPIC_CASES_EVENTS, TOPIC_MENTIONS_CLASSIFIED, MentionClassified
+from schemas import TOPIC_ALERTS, TOPIC_CASES_EVENTS, TOPIC_MENTIONS_CLASSIFIED, MentionClassified
 from services.router.assigner import assign_forever
 from services.router.batch import BatchConflict, route_batch
 from services.router.config import RouterConfig, load_router_config
@@ -60,8 +60,13 @@ class RouterService:
         self._tasks = [
             asyncio.create_task(self.loop.run(), name="router-consumer"),
             asyncio.create_task(
+                # The one relay of the deployment: case events, and the alerts the analytics
+                # watcher writes to the same outbox.
                 relay_forever(
-                    self.resources.pool, bus.producer, self._stop, topics=[self.events_topic]
+                    self.resources.pool,
+                    bus.producer,
+                    self._stop,
+                    topics=[self.events_topic, self.settings.topic(TOPIC_ALERTS)],
                 ),
                 name="router-outbox",
             ),

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from schemas import (
+    TOPIC_ALERTS,
     TOPIC_CASES_EVENTS,
     TOPIC_MENTIONS_CLASSIFIED,
     TOPIC_MENTIONS_DLQ,
@@ -26,7 +27,13 @@ from tests.deploy.support import (
 CONSUMERS = {"classifier": TOPIC_MENTIONS_RAW, "router": TOPIC_MENTIONS_CLASSIFIED}
 HTTP_SCALED = ("api", "ingest")
 # Secrets the manifests reference; none of them is in git (docs/deployment.md, "Secrets").
-KNOWN_SECRETS = {"earshot-db-app", "earshot-api", "earshot-ingest", "earshot-backup-s3"}
+KNOWN_SECRETS = {
+    "earshot-db-app",
+    "earshot-api",
+    "earshot-ingest",
+    "earshot-alerts",
+    "earshot-backup-s3",
+}
 
 
 def deployment(manifests: list[dict[str, Any]], service: str) -> dict[str, Any]:
@@ -144,8 +151,12 @@ def test_no_secret_values_in_git_only_references(overlay: str) -> None:
     for service in SERVICES:
         dsn = env_of(manifests, service)["EARSHOT_DATABASE_URL"]
         assert dsn == {"secretKeyRef": {"name": f"{cluster}-app", "key": "uri"}}
-    deployment_text = repr(by_kind(manifests, "Deployment"))
-    assert "password" not in deployment_text.lower()
+    # A password, secret or token only ever arrives through a secret reference.
+    for name, deployment in by_kind(manifests, "Deployment").items():
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            for env in container.get("env", []):
+                if any(word in env["name"] for word in ("PASSWORD", "SECRET", "TOKEN")):
+                    assert "value" not in env, f"{name}: {env['name']} is set in git"
     docs = (REPO / "docs/deployment.md").read_text(encoding="utf-8")
     for name in KNOWN_SECRETS:
         assert name in docs, f"docs/deployment.md must say how to create secret {name}"
@@ -161,6 +172,7 @@ def test_topics_match_the_code_and_the_durability_contract(overlay: str) -> None
         TOPIC_MENTIONS_CLASSIFIED,
         TOPIC_MENTIONS_DLQ,
         TOPIC_CASES_EVENTS,
+        TOPIC_ALERTS,
     }
     for name, spec in topics.items():
         assert spec["replicas"] == 3, name
@@ -293,7 +305,8 @@ def test_network_policies_open_only_what_each_service_needs(overlay: str) -> Non
     manifests = rendered(overlay)
     expected = {
         "ingest": ({53, 5432, 9092}, {"ingress-nginx", "monitoring"}),
-        "api": ({53, 5432, 9092}, {"ingress-nginx", "monitoring"}),
+        # 443 and 587 outside the cluster: alert webhooks and mail.
+        "api": ({53, 443, 587, 5432, 9092}, {"ingress-nginx", "monitoring"}),
         "classifier": ({53, 5432, 9092}, {"monitoring"}),
         "router": ({53, 5432, 9092}, {"monitoring"}),
         "migrate": ({53, 5432}, set()),

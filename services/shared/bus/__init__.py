@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from schemas import (
+    TOPIC_ALERTS,
     TOPIC_CASES_EVENTS,
     TOPIC_MENTIONS_CLASSIFIED,
     TOPIC_MENTIONS_DLQ,
@@ -20,7 +21,13 @@ from services.shared.bus.worker import (
 )
 from services.shared.settings import EarshotSettings
 
-ALL_TOPICS = (TOPIC_MENTIONS_RAW, TOPIC_MENTIONS_CLASSIFIED, TOPIC_MENTIONS_DLQ, TOPIC_CASES_EVENTS)
+ALL_TOPICS = (
+    TOPIC_MENTIONS_RAW,
+    TOPIC_MENTIONS_CLASSIFIED,
+    TOPIC_MENTIONS_DLQ,
+    TOPIC_CASES_EVENTS,
+    TOPIC_ALERTS,
+)
 
 
 def build_bus(settings: EarshotSettings, pool: asyncpg.Pool | None = None) -> Bus:
