@@ -114,11 +114,16 @@ def _service_app(service: str, port: int | None) -> tuple[Any, Any]:
         s = RouterSettings(**overrides)
         return build_app(title="Earshot router", settings=s, factories=[router.component(s)]), s
     from services.api import main as api
+    from services.api.analytics import main as analytics
     from services.shared.settings import EarshotSettings
 
     s = EarshotSettings(**overrides)
+    # The API process also hosts the listening-alert watcher (analytics is the API's side).
     return build_app(
-        title="Earshot API", settings=s, factories=[api.component()], routers=api.ROUTERS
+        title="Earshot API",
+        settings=s,
+        factories=[api.component(), analytics.component()],
+        routers=api.ROUTERS,
     ), s
 
 
@@ -315,7 +320,7 @@ def dlq_replay(
 
 def _register_service_commands() -> None:
     """Commands that live next to the code they drive."""
-    from services.analytics.commands import app as report_app
+    from services.api.analytics.commands import app as report_app
     from services.ingest.commands import app as ingest_app
     from services.router.commands import app as rules_app
     from services.router.sla.commands import app as sla_app

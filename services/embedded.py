@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from pydantic import Field
 
 from services.api import main as api
+from services.api.analytics import main as analytics
 from services.classifier import main as classifier
 from services.classifier.settings import ClassifierSettings
 from services.ingest import main as ingest
@@ -61,6 +62,7 @@ def build_embedded_app(settings: EmbeddedSettings) -> FastAPI:
             ingest.component(settings),
             classifier.component(settings),
             router.component(settings),
+            analytics.component(),
         ],
         routers=[ingest.router, *api.ROUTERS],
         on_started=on_started,

@@ -98,7 +98,7 @@ def earshot_settings() -> set[str]:
     """Every EARSHOT_* variable the code reads: the settings classes' fields, plus the few
     read straight from the environment (e.g. EARSHOT_CACHE for the encoder cache)."""
     names: set[str] = set()
-    modules = sorted(REPO.glob("services/*/settings.py"))
+    modules = sorted(REPO.glob("services/**/settings.py"))
     for path in modules:
         module = importlib.import_module(".".join(path.relative_to(REPO).with_suffix("").parts))
         for value in vars(module).values():

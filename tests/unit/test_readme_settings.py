@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.api.analytics.settings import AlertSettings
 from services.api.settings import ApiSettings
 from services.classifier.settings import ClassifierSettings
 from services.embedded import EmbeddedSettings
@@ -18,6 +19,7 @@ OWNERS: list = [
     ("classifier", ClassifierSettings),
     ("router", RouterSettings),
     ("api", ApiSettings),
+    ("api", AlertSettings),
     ("`earshot run`", EmbeddedSettings),
 ]
 

@@ -17,9 +17,9 @@ from typing import Annotated, Any
 
 import typer
 
-from services.analytics.period import Period, last_complete, parse_period
-from services.analytics.report import Report, build_report
-from services.analytics.spikes import SpikeSettings
+from services.api.analytics.period import Period, last_complete, parse_period
+from services.api.analytics.report import Report, build_report
+from services.api.analytics.spikes import SpikeSettings
 
 app = typer.Typer(help="Brand reports.", no_args_is_help=True)
 
@@ -31,7 +31,7 @@ def resolve_period(label: str, now: datetime) -> Period:
 
 
 async def load_report(*, dsn: str, brand: str, period: Period) -> Report:
-    from services.analytics import repo
+    from services.api.analytics import repo
     from services.shared.db.pool import create_pool
 
     settings = SpikeSettings()
@@ -59,7 +59,7 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Folder (default reports/BRAND/PERIOD)")] = None,
 ) -> None:
     """Weekly or monthly brand report: HTML, PDF and CSV."""
-    from services.analytics.render import write_report
+    from services.api.analytics.render import write_report
     from services.shared.db import migrate as migrations
     from services.shared.db.embedded import start_embedded_postgres
     from services.shared.settings import EarshotSettings

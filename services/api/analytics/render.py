@@ -24,7 +24,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from services.analytics.report import Report
+from services.api.analytics.report import Report
 
 COLOURS = {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"}
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import asyncpg
 
-from services.analytics.report import ReportData
-from services.analytics.spikes import Bucket, SpikeSettings
-from services.analytics.topics import Post
+from services.api.analytics.report import ReportData
+from services.api.analytics.spikes import Bucket, SpikeSettings
+from services.api.analytics.topics import Post
 
 # Texts read for topics: a sample this size gives stable top terms and keeps a report of a
 # viral month fast.

@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.analytics.period import Period
-from services.analytics.spikes import AlertGate, Bucket, Spike, SpikeSettings, detect
-from services.analytics.topics import Author, Post, TopicSummary, influential_authors, top_topics
+from services.api.analytics.period import Period
+from services.api.analytics.spikes import AlertGate, Bucket, Spike, SpikeSettings, detect
+from services.api.analytics.topics import (
+    Author,
+    Post,
+    TopicSummary,
+    influential_authors,
+    top_topics,
+)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
-from services.analytics.spikes import (
+from services.api.analytics.spikes import (
     AlertGate,
     Bucket,
     Spike,
@@ -185,3 +186,25 @@ def test_settings_are_respected() -> None:
     strict = SpikeSettings(min_mentions=100)
     assert [s.kind for s in detect(counts, now=now)] == ["volume"]
     assert detect(counts, now=now, settings=strict) == []
+
+
+def test_a_round_raises_new_spikes_and_confirms_those_that_last() -> None:
+    from services.api.analytics.watcher import LastAlert, plan_round
+
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    spiking = {now - i * QUARTER: Bucket(now, 30) for i in range(4)}
+    quiet = {now - i * QUARTER: Bucket(now, 1) for i in range(4)}
+    counts = {"acme": spiking, "calm": quiet, "held": spiking, "fresh": spiking}
+    recent = now - timedelta(minutes=5)
+    older = now - timedelta(minutes=12)
+    last = {
+        ("held", "volume"): LastAlert(older, 120, uuid.uuid4(), older),
+        ("fresh", "volume"): LastAlert(recent, 120, uuid.uuid4(), recent),
+    }
+    plan = plan_round(counts, last, now=now, settings=SpikeSettings(), gate=AlertGate())
+    assert [(a.brand, a.kind) for a in plan.raise_] == [("acme", "volume")]
+    # "held" has spiked for 12 minutes since its alert: confirmed. "fresh" only for 5.
+    assert plan.confirm == [last[("held", "volume")].id]
+    confirmed = {("held", "volume"): LastAlert(older, 120, uuid.uuid4(), older, confirmed=True)}
+    again = plan_round(counts, confirmed, now=now, settings=SpikeSettings(), gate=AlertGate())
+    assert again.confirm == []  # confirmed once
