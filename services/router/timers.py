@@ -30,6 +30,7 @@ from prometheus_client import Counter
 from schemas import TOPIC_CASES_EVENTS, CloudEvent
 from services.router.config import RouterConfig
 from services.router.handlers import Details, case_event
+from services.router.incidents import open_incidents
 from services.router.outbox import add_many_to_outbox
 from services.router.response_times import record_business_response_times
 from services.router.routing.policies import CaseClockState, timer_outcome
@@ -188,7 +189,8 @@ async def sweep_forever(
     idle_s: float = SWEEP_IDLE_S,
 ) -> None:
     """`config` is a callable returning the current RouterConfig (it is refreshed). Each round
-    also fills in business-hours first-response times of newly answered cases."""
+    also fills in business-hours first-response times of newly answered cases and opens
+    incidents for confirmed listening alerts."""
     while not stop.is_set():
         try:
             result = await sweep_once(pool=pool, config=config(), events_topic=events_topic)
@@ -197,8 +199,9 @@ async def sweep_forever(
             result = SweepResult()
         try:
             await record_business_response_times(pool=pool, config=config())
+            await open_incidents(pool=pool, config=config(), events_topic=events_topic)
         except Exception:
-            log.exception("recording business-hours response times failed; retrying")
+            log.exception("response times or incidents failed; retrying")
         if result.done < SWEEP_LIMIT // 2:  # a full sweep means a backlog: go again at once
             try:
                 await asyncio.wait_for(stop.wait(), idle_s)

@@ -109,13 +109,26 @@ async def get_case(
     return row
 
 
+MENTION_COLUMNS = """m.id, m.source, m.source_id, m.brand, m.text, m.author, m.url,
+    m.created_at, m.received_at, m.thread_id, m.parent_id, m.sentiment, m.urgency, m.language,
+    m.classification, m.route"""
+# An incident links every mention of its crisis; the case view shows the newest of them.
+INCIDENT_MENTIONS_SHOWN = 500
+
+
 async def case_mentions(*, pool: asyncpg.Pool[Any], case_id: uuid.UUID) -> list[asyncpg.Record]:
+    """The conversation's mentions, and for an incident the mentions linked to it."""
     return list(
         await pool.fetch(
-            """SELECT id, source, source_id, brand, text, author, url, created_at, received_at,
-                      thread_id, parent_id, sentiment, urgency, language, classification, route
-               FROM mentions WHERE case_id = $1 ORDER BY created_at, id""",
+            f"""SELECT * FROM (
+                   SELECT {MENTION_COLUMNS} FROM mentions m WHERE m.case_id = $1
+                   UNION
+                   (SELECT {MENTION_COLUMNS} FROM incident_mentions i
+                    JOIN mentions m ON m.id = i.mention_id WHERE i.case_id = $1
+                    ORDER BY m.created_at DESC LIMIT $2)) AS both_kinds
+                ORDER BY created_at, id""",
             case_id,
+            INCIDENT_MENTIONS_SHOWN,
         )
     )
 
