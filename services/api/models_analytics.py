@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -75,3 +76,43 @@ class LabelErrors(BaseModel):
 
 class LabelErrorReport(BaseModel):
     items: list[LabelErrors]
+
+
+class AlertOut(BaseModel):
+    id: uuid.UUID
+    brand: str
+    kind: str = Field(description="`volume` or `negative_share`")
+    window_start: datetime
+    window_end: datetime
+    observed: float
+    expected: float
+    score: float
+    summary: str
+    raised_at: datetime
+    notified_at: datetime | None
+    notify_error: str | None
+
+
+class Alerts(BaseModel):
+    items: list[AlertOut]
+
+
+class Count(BaseModel):
+    value: str
+    posts: int
+
+
+class AuthorReach(BaseModel):
+    handle: str
+    followers: int
+    mentions: int
+    negative: int
+
+
+class Topics(BaseModel):
+    brand: str
+    posts: int = Field(description="Mentions summarised (the newest, at most 5,000)")
+    terms: list[Count]
+    hashtags: list[Count]
+    phrases: list[Count]
+    authors: list[AuthorReach]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -15,6 +16,7 @@ from tests.integration.test_api_support import Tenant, make_case
 api_app = support.api_app
 client = support.client
 tenant = support.tenant
+other_tenant = support.other_tenant
 
 pytestmark = [pytest.mark.postgres]
 
@@ -100,3 +102,54 @@ async def test_sla_compliance_per_channel(
         )
     ).json()
     assert [(i["key"], i["cases"], i["open"]) for i in body["items"]] == [("x", 1, 1)]
+
+
+async def add_alert(pool: asyncpg.Pool, brand: str) -> uuid.UUID:
+    alert_id, now = uuid.uuid4(), datetime.now(UTC)
+    await pool.execute(
+        """INSERT INTO alerts (id, brand, kind, window_start, window_end, observed, expected,
+               score, summary) VALUES ($1, $2, 'volume', $3, $4, 40, 3, 9.5, 'a spike')""",
+        alert_id,
+        brand,
+        now - timedelta(hours=1),
+        now,
+    )
+    return alert_id
+
+
+async def test_alerts_are_listed_for_the_callers_organisation_only(
+    pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    mine = await add_alert(pool, tenant.brand)
+    await add_alert(pool, other_tenant.brand)
+    body = (await client.get("/v1/analytics/alerts", headers=tenant.auth("responder"))).json()
+    assert [(i["id"], i["summary"], i["notified_at"]) for i in body["items"]] == [
+        (str(mine), "a spike", None)
+    ]
+    guessed = await client.get(
+        "/v1/analytics/alerts", params={"brand": other_tenant.brand}, headers=tenant.auth("lead")
+    )
+    assert guessed.json()["items"] == []
+
+
+async def test_topics_of_a_brand_count_terms_hashtags_and_authors(
+    pool: asyncpg.Pool, client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    for text in ("Refund still missing #refund", "refund refused again #Refund", "lost bag"):
+        await make_case(pool, tenant.brand, text=text)
+    await make_case(pool, other_tenant.brand, text="secret refund plans #refund")
+    body = (
+        await client.get(
+            "/v1/analytics/topics", params={"brand": tenant.brand}, headers=tenant.auth("lead")
+        )
+    ).json()
+    assert body["posts"] == 3
+    assert body["terms"][0] == {"value": "refund", "posts": 2}
+    assert body["hashtags"] == [{"value": "#refund", "posts": 2}]
+    assert body["authors"] == [
+        {"handle": "@someone", "followers": 10, "mentions": 3, "negative": 3}
+    ]
+    other = await client.get(
+        "/v1/analytics/topics", params={"brand": other_tenant.brand}, headers=tenant.auth("lead")
+    )
+    assert other.json()["posts"] == 0  # another organisation's brand reads as empty

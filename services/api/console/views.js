@@ -254,6 +254,30 @@ function barsSvg(items, width = 640, height = 160) {
       .slice(0, 16))}</text><text x="2" y="${y(max) + 10}">${max}</text></svg>`;
 }
 
+function alertsCard(items) {
+  const rows = items.map((a) => `<tr class="alert-${esc(a.kind)}">
+    <td>${esc(a.raised_at.slice(0, 16).replace("T", " "))}</td>
+    <td>${a.kind === "volume" ? "Mention spike" : "Turn to negative"}</td>
+    <td>${esc(a.summary)}</td>
+    <td>${a.notified_at ? "sent" : a.notify_error ? "retrying" : "pending"}</td></tr>`);
+  return `<div class="card"><h3>Alerts (7 days)</h3>${rows.length ? `<table><thead><tr>
+    <th>Raised (UTC)</th><th>What</th><th></th><th>Notification</th></tr></thead>
+    <tbody>${rows.join("")}</tbody></table>` : `<p class="muted">No spikes.</p>`}</div>`;
+}
+
+function topicsCard(t) {
+  const list = (items) => items.length
+    ? items.map((i) => `<li>${esc(i.value)} <span class="muted">${i.posts}</span></li>`).join("")
+    : `<li class="muted">—</li>`;
+  return `<div class="card"><h3>Talked about (7 days, ${t.posts} mentions)</h3>
+    <div class="columns"><div><h4>Terms</h4><ol>${list(t.terms)}</ol></div>
+    <div><h4>Hashtags</h4><ol>${list(t.hashtags)}</ol></div>
+    <div><h4>Phrases</h4><ol>${list(t.phrases)}</ol></div>
+    <div><h4>Loudest authors</h4><ol>${t.authors.map((a) => `<li>${esc(a.handle)}
+      <span class="muted">${a.followers.toLocaleString()} followers, ${a.mentions}</span></li>`)
+      .join("") || `<li class="muted">—</li>`}</ol></div></div></div>`;
+}
+
 Earshot.views.dashboard = {
   brand: null,
   async render() {
@@ -261,15 +285,18 @@ Earshot.views.dashboard = {
     if (!brands.length) return `<p class="muted">No brands yet.</p>`;
     this.brand = this.brand || brands[0].id;
     const q = encodeURIComponent(this.brand);
-    const [volume, sov, sla, errors] = await Promise.all([
+    const [volume, sov, sla, errors, alerts, topics] = await Promise.all([
       api(`/v1/analytics/volume?brand=${q}&bucket=hour&days=7`),
       api(`/v1/analytics/share-of-voice?brand=${q}&days=30`),
       api("/v1/analytics/sla?group_by=priority&days=30"),
       api("/v1/analytics/label-errors?days=30"),
+      api(`/v1/analytics/alerts?brand=${q}&days=7`),
+      api(`/v1/analytics/topics?brand=${q}&days=7`),
     ]);
     return `<h2>Brand dashboard <select id="brand">${brands.map((b) =>
         `<option value="${esc(b.id)}" ${b.id === this.brand ? "selected" : ""}>${esc(b.name)}
         </option>`).join("")}</select></h2>
+      ${alertsCard(alerts.items)}
       <div class="card"><h3>Volume and sentiment (hourly, 7 days)</h3>${barsSvg(volume.items)}
         <p class="muted">Bars: negative / neutral / positive mentions. Line: net sentiment.</p>
       </div>
@@ -280,7 +307,8 @@ Earshot.views.dashboard = {
         <text x="0" y="${n * 26 + 17}">${esc(s.name)}</text>
         <text x="${166 + s.share * 460}" y="${n * 26 + 17}">${(s.share * 100).toFixed(1)}%
           (${s.mentions})</text>`).join("")}</svg></div>
-      <div class="card"><h3>SLA compliance by priority (30 days, wall clock)</h3>
+      ${topicsCard(topics)}
+      <div class="card"><h3>SLA compliance by priority (30 days)</h3>
         ${slaTable(sla)}</div>
       <div class="card"><h3>Model error rate (label corrections, 30 days)</h3><table><thead>
         <tr><th>Field</th><th>Mentions</th><th>Corrected</th><th>Error rate</th></tr></thead>

@@ -126,3 +126,45 @@ async def label_error_rate(
             since,
         )
     )
+
+
+async def alerts(
+    *, pool: asyncpg.Pool[Any], organisation_id: str, brand: str | None, since: datetime
+) -> list[asyncpg.Record]:
+    """Listening alerts of the organisation's brands, newest first."""
+    return list(
+        await pool.fetch(
+            """SELECT a.id, a.brand, a.kind, a.window_start, a.window_end, a.observed,
+                  a.expected, a.score, a.summary, a.raised_at, a.notified_at, a.notify_error
+           FROM alerts a JOIN brands b ON b.id = a.brand
+           WHERE b.organisation_id = $1 AND ($2::text IS NULL OR a.brand = $2)
+             AND a.raised_at >= $3
+           ORDER BY a.raised_at DESC LIMIT 200""",
+            organisation_id,
+            brand,
+            since,
+        )
+    )
+
+
+# Texts read for the topic summary: enough for stable top terms, bounded for a viral week.
+TOPIC_SAMPLE = 5_000
+
+
+async def recent_posts(
+    *, pool: asyncpg.Pool[Any], organisation_id: str, brand: str, since: datetime
+) -> list[asyncpg.Record]:
+    """The brand's newest mentions: text, language, author and sentiment."""
+    return list(
+        await pool.fetch(
+            """SELECT m.text, m.language, m.author ->> 'handle' AS handle,
+                  (m.author ->> 'followers')::bigint AS followers, m.sentiment
+           FROM mentions m JOIN brands b ON b.id = m.brand
+           WHERE b.organisation_id = $1 AND m.brand = $2 AND m.created_at >= $3
+           ORDER BY m.created_at DESC LIMIT $4""",
+            organisation_id,
+            brand,
+            since,
+            TOPIC_SAMPLE,
+        )
+    )

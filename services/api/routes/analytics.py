@@ -7,13 +7,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from services.api.analytics.topics import Post, influential_authors, top_topics
 from services.api.deps import PoolDep, PrincipalDep
 from services.api.models_analytics import (
+    AlertOut,
+    Alerts,
+    AuthorReach,
+    Count,
     LabelErrorReport,
     LabelErrors,
     ShareOfVoice,
     SlaCompliance,
     SlaGroup,
+    Topics,
     VoiceShare,
     Volume,
 )
@@ -102,4 +108,47 @@ async def label_errors(pool: PoolDep, principal: PrincipalDep, days: Days = 30) 
             )
             for r in rows
         ]
+    )
+
+
+@router.get("/alerts", response_model=Alerts)
+async def alerts(
+    pool: PoolDep, principal: PrincipalDep, brand: Brand = None, days: Days = 7
+) -> Alerts:
+    """Spike alerts (volume, turn to negative), newest first, with their delivery state."""
+    rows = await analytics.alerts(
+        pool=pool, organisation_id=principal.organisation_id, brand=brand, since=since(days)
+    )
+    return Alerts(items=[AlertOut(**dict(r)) for r in rows])
+
+
+@router.get("/topics", response_model=Topics)
+async def topics(
+    pool: PoolDep,
+    principal: PrincipalDep,
+    brand: Annotated[str, Query(max_length=100)],
+    days: Days = 7,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Topics:
+    """Top terms, hashtags and phrases, and the most influential authors, of a brand."""
+    rows = await analytics.recent_posts(
+        pool=pool, organisation_id=principal.organisation_id, brand=brand, since=since(days)
+    )
+    summary = top_topics(
+        (Post(r["text"], r["language"]) for r in rows), limit=limit, exclude=[brand]
+    )
+    authors = influential_authors(
+        ((r["handle"], r["followers"], r["sentiment"]) for r in rows), limit=limit
+    )
+
+    def counts(pairs: list[tuple[str, int]]) -> list[Count]:
+        return [Count(value=v, posts=n) for v, n in pairs]
+
+    return Topics(
+        brand=brand,
+        posts=len(rows),
+        terms=counts(summary.terms),
+        hashtags=counts(summary.hashtags),
+        phrases=counts(summary.phrases),
+        authors=[AuthorReach(**vars(a)) for a in authors],
     )
