@@ -12,8 +12,8 @@ import numpy as np
 import pypdfium2
 import pytest
 
-from services.analytics.commands import load_report, resolve_period
-from services.analytics.render import write_report
+from services.api.analytics.commands import load_report, resolve_period
+from services.api.analytics.render import write_report
 
 pytestmark = pytest.mark.postgres
 

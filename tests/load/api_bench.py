@@ -55,7 +55,7 @@ SELECT md5('bench-api|' || g)::uuid, $1, $1 || '|x|' || g,
     'p' || (1 + (g * 7919) % 4), $2::timestamptz - interval '1 hour',
     $2::timestamptz + ((g * 104729) % 2000000) * interval '1 second', $2::timestamptz,
     'first_response', 'en', 'x', CASE WHEN g % 50 = 0 THEN $4 END
-FROM generate_series(1, $3) g;
+FROM generate_series(1::bigint, $3::bigint) g;
 """
 
 

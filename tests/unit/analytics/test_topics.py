@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.analytics.topics import Post, influential_authors, tokenise, top_topics
+from services.api.analytics.topics import Post, influential_authors, tokenise, top_topics
 
 
 def test_tokenise_drops_links_and_handles_and_keeps_hashtags_apart() -> None:
