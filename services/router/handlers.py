@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -191,15 +192,23 @@ def plan_first_clock(
 ) -> tuple[list[TimerPlan], list[TimerPlan]]:
     """The first-response and resolution timers of a case this mention opens."""
     assert decision.team is not None
-    team = config.teams[decision.team]
+    # The clock starts at platform time: a mention that sat in a backlog has used budget.
+    return plan_case_clocks(
+        config, team_id=decision.team, priority=decision.priority, started=event.mention.created_at
+    )
+
+
+def plan_case_clocks(
+    config: RouterConfig, *, team_id: str, priority: str | None, started: datetime
+) -> tuple[list[TimerPlan], list[TimerPlan]]:
+    """First-response and resolution timers of a new case of `team_id` started at `started`."""
+    team = config.teams[team_id]
     policy = resolve_policy(
         config.policies,
         team=team.id,
-        priority=decision.priority,
+        priority=priority,
         team_first_response_seconds=team.first_response_seconds,
     )
-    # The clock starts at platform time: a mention that sat in a backlog has used budget.
-    started = event.mention.created_at
     first = plan_clock_timers(
         clock="first_response", started_at=started, policy=policy, calendar=team.calendar
     )

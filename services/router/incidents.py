@@ -25,10 +25,9 @@ import asyncpg
 
 from schemas import TOPIC_CASES_EVENTS, CloudEvent
 from services.router.config import RouterConfig
-from services.router.handlers import case_event
+from services.router.handlers import case_event, plan_case_clocks
 from services.router.outbox import add_many_to_outbox
 from services.router.routing.incidents import INCIDENT_QUEUE, incident_route
-from services.router.routing.policies import plan_clock_timers, resolve_policy
 
 _INCIDENT_NAMESPACE = uuid.UUID("0b7f3f4e-6a2d-4d8e-9a51-5c2e7b1d9f30")
 BATCH = 20
@@ -113,18 +112,9 @@ async def _open_incident(
     if route is None:
         return None
     team = config.teams[route.team]
-    policy = resolve_policy(
-        config.policies,
-        team=team.id,
-        priority=route.priority,
-        team_first_response_seconds=team.first_response_seconds,
-    )
     started = alert["raised_at"]
-    first = plan_clock_timers(
-        clock="first_response", started_at=started, policy=policy, calendar=team.calendar
-    )
-    resolution = plan_clock_timers(
-        clock="resolution", started_at=started, policy=policy, calendar=team.calendar
+    first, resolution = plan_case_clocks(
+        config, team_id=team.id, priority=route.priority, started=started
     )
     timers = first + resolution
     case_id = incident_id_for(alert["id"])

@@ -40,6 +40,7 @@ from services.api.security import hash_password
 from services.shared.db.embedded import start_embedded_postgres
 from services.shared.db.migrate import upgrade
 from services.shared.db.pool import create_pool
+from tests.load.benchmarks_doc import append_entry
 from tests.support.kafka_broker import free_port
 
 ROOT = Path(__file__).parents[2]
@@ -199,16 +200,6 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def append_to_benchmarks(text: str) -> None:
-    path = ROOT / "docs" / "BENCHMARKS.md"
-    content = path.read_text(encoding="utf-8")
-    heading = "## API (`make bench-api`)"
-    if heading not in content:
-        content = content.rstrip("\n") + f"\n\n{heading}\n\nCommand: `make bench-api` "
-        content += "(`python -m tests.load.api_bench`). Entries are appended, newest last.\n"
-    path.write_text(content.rstrip("\n") + "\n\n" + text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
@@ -221,7 +212,12 @@ def main() -> None:
     text = markdown(result)
     print(text)
     if not args.no_write:
-        append_to_benchmarks(text)
+        append_entry(
+            heading="## API (`make bench-api`)",
+            command="make bench-api",
+            module="tests.load.api_bench",
+            text=text,
+        )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from services.shared.config import load_config
 from services.shared.db.embedded import start_embedded_postgres
 from services.shared.db.migrate import upgrade
 from services.shared.db.pool import create_pool
+from tests.load.benchmarks_doc import append_entry
 from tests.support.kafka_broker import KafkaBroker, free_port
 
 ROOT = Path(__file__).parents[2]
@@ -204,16 +205,6 @@ def markdown(entries: list[dict[str, Any]], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def append_to_benchmarks(text: str) -> None:
-    path = ROOT / "docs" / "BENCHMARKS.md"
-    content = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    heading = "## End to end (`make bench`)"
-    if heading not in content:
-        content = content.rstrip("\n") + f"\n\n{heading}\n\nCommand: `make bench` "
-        content += "(`python -m tests.load.pipeline_bench`). Entries are appended, newest last.\n"
-    path.write_text(content.rstrip("\n") + "\n\n" + text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -236,7 +227,12 @@ def main() -> None:
     text = markdown(entries, args)
     print(text)
     if not args.no_write:
-        append_to_benchmarks(text)
+        append_entry(
+            heading="## End to end (`make bench`)",
+            command="make bench",
+            module="tests.load.pipeline_bench",
+            text=text,
+        )
 
 
 if __name__ == "__main__":

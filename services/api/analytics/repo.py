@@ -113,6 +113,9 @@ async def report_data(
             start,
             end,
         )
+        tracked_since = await connection.fetchval(
+            "SELECT min(created_at) FROM mentions WHERE brand = $1", brand_id
+        )
         previous_total = await connection.fetchval(
             """SELECT count(*) FROM mentions
                WHERE brand = $1 AND created_at >= $2 AND created_at < $3""",
@@ -131,4 +134,5 @@ async def report_data(
         buckets={r["start"]: Bucket(r["start"], r["total"], r["negative"]) for r in buckets},
         sla=[dict(r) for r in sla],
         previous_total=int(previous_total or 0),
+        tracked_since=tracked_since,
     )

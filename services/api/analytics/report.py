@@ -37,6 +37,7 @@ class ReportData:
     buckets: Mapping[datetime, Bucket]  # the period and the weeks before it, for spikes
     sla: list[dict[str, Any]]  # team, cases, within_sla, breached, median/p90 first response
     previous_total: int = 0
+    tracked_since: datetime | None = None  # the brand's first mention
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,9 @@ def build_report(
         share_of_voice=share,
         topics=top_topics(data.posts, exclude=[data.brand_id, data.brand_name]),
         authors=influential_authors(data.authors),
-        spikes=replay_spikes(data.buckets, period, spike_settings or SpikeSettings()),
+        spikes=replay_spikes(
+            data.buckets, period, spike_settings or SpikeSettings(), data.tracked_since
+        ),
         sla=[_sla_row(row) for row in data.sla],
     )
 
@@ -124,7 +127,10 @@ def _sla_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def replay_spikes(
-    buckets: Mapping[datetime, Bucket], period: Period, settings: SpikeSettings
+    buckets: Mapping[datetime, Bucket],
+    period: Period,
+    settings: SpikeSettings,
+    tracked_since: datetime | None = None,
 ) -> list[Spike]:
     """The alerts the live detector would have raised in the period: evaluated at the end of
     every bucket, through the same de-duplication gate."""
@@ -133,7 +139,7 @@ def replay_spikes(
     raised: list[Spike] = []
     now = period.start + settings.bucket - timedelta(microseconds=1)
     while now < period.end:
-        for spike in detect(buckets, now=now, settings=settings):
+        for spike in detect(buckets, now=now, settings=settings, tracked_since=tracked_since):
             before = last.get(spike.kind)
             if gate.should_alert(
                 spike,

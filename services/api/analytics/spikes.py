@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -47,6 +47,7 @@ class SpikeSettings:
     bucket: timedelta = timedelta(minutes=15)
     window_buckets: int = 4
     weeks: int = 4
+    min_history_weeks: int = 1
     z_threshold: float = 4.0
     ratio: float = 2.0
     min_mentions: int = 20
@@ -90,15 +91,26 @@ def bucket_start(instant: datetime, bucket: timedelta) -> datetime:
 
 
 def detect(
-    counts: Mapping[datetime, Bucket], *, now: datetime, settings: SpikeSettings | None = None
+    counts: Mapping[datetime, Bucket],
+    *,
+    now: datetime,
+    settings: SpikeSettings | None = None,
+    tracked_since: datetime | None = None,
 ) -> list[Spike]:
     """Spikes in the window that ends with the bucket holding `now`.
 
     `counts` maps bucket start → counts for the window and the `weeks` weeks before it;
     missing buckets had no mentions. The bucket holding `now` is partial, so the window's
-    expected volume is scaled by how much of it has elapsed.
+    expected volume is scaled by how much of it has elapsed. `tracked_since` (the brand's
+    first mention) limits the baseline to the weeks that were tracked: a brand added on
+    Monday has no "usual Thursday" yet and raises nothing until it has one full week.
     """
     s = settings or SpikeSettings()
+    if tracked_since is not None:
+        tracked_weeks = int((now - tracked_since) / WEEK)
+        if tracked_weeks < s.min_history_weeks:
+            return []
+        s = replace(s, weeks=min(s.weeks, tracked_weeks))
     last = bucket_start(now, s.bucket)
     starts = [last - i * s.bucket for i in reversed(range(s.window_buckets))]
     elapsed = (now - last) / s.bucket  # fraction of the current bucket that has happened

@@ -77,6 +77,7 @@ def plan_round(
     last: Mapping[tuple[str, str], LastAlert],
     *,
     now: datetime,
+    tracked_since: Mapping[str, datetime] | None = None,
     settings: SpikeSettings,
     gate: AlertGate,
     confirm_after: timedelta = CONFIRM_AFTER,
@@ -86,7 +87,8 @@ def plan_round(
     `confirm_after` (a blip that fades before then never becomes an incident)."""
     raised, confirm = [], []
     for brand, buckets in sorted(counts.items()):
-        for spike in detect(buckets, now=now, settings=settings):
+        since = (tracked_since or {}).get(brand)
+        for spike in detect(buckets, now=now, settings=settings, tracked_since=since):
             before = last.get((brand, spike.kind))
             if gate.should_alert(
                 spike,
@@ -175,7 +177,25 @@ async def watch_once(
                 now - timedelta(days=1),
             )
         }
-        plan = plan_round(counts, last, now=now, settings=settings, gate=gate or AlertGate())
+        # Each brand's first mention (an index probe per brand): the baseline it has.
+        tracked = {
+            r["id"]: r["first"]
+            for r in await connection.fetch(
+                """SELECT b.id, (SELECT min(created_at) FROM mentions m WHERE m.brand = b.id)
+                       AS first
+                   FROM brands b WHERE b.competitor_of IS NULL AND b.id = ANY($1::text[])""",
+                list(counts),
+            )
+            if r["first"] is not None
+        }
+        plan = plan_round(
+            counts,
+            last,
+            now=now,
+            tracked_since=tracked,
+            settings=settings,
+            gate=gate or AlertGate(),
+        )
         if plan.confirm:
             await connection.execute(
                 "UPDATE alerts SET confirmed_at = $2 WHERE id = ANY($1::uuid[])", plan.confirm, now

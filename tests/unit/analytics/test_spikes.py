@@ -208,3 +208,12 @@ def test_a_round_raises_new_spikes_and_confirms_those_that_last() -> None:
     confirmed = {("held", "volume"): LastAlert(older, 120, uuid.uuid4(), older, confirmed=True)}
     again = plan_round(counts, confirmed, now=now, settings=SpikeSettings(), gate=AlertGate())
     assert again.confirm == []  # confirmed once
+
+
+def test_a_newly_tracked_brand_has_no_baseline_and_raises_nothing_yet() -> None:
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    burst = {now - i * QUARTER: Bucket(now, 30) for i in range(4)}
+    assert detect(burst, now=now, tracked_since=now - timedelta(days=3)) == []
+    # After a week it has one week of baseline (empty at this hour): the burst stands out.
+    found = detect(burst, now=now, tracked_since=now - timedelta(days=8))
+    assert [s.kind for s in found] == ["volume"]
