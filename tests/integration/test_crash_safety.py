@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import signal
 from pathlib import Path
 
@@ -71,6 +73,59 @@ async def test_sigkill_mid_stream_loses_nothing_and_duplicates_nothing(
         )
         processes[victim] = start_service(victim, env, tmp_path / f"{victim}.log")
         await wait_ready(ports[victim], processes[victim])
+        await wait_for(
+            lambda: _at_least(pool, brand, TOTAL), timeout=180, what="every mention routed"
+        )
+        await assert_exactly_once(pool, brand, [i["source_id"] for i in items])
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.values():
+            process.wait(timeout=30)
+
+
+async def test_sigkill_of_ingest_mid_post_loses_nothing_the_sender_resends(
+    kafka: KafkaBroker, postgres_dsn: str, pool: asyncpg.Pool, unique: str, tmp_path: Path
+) -> None:
+    """Ingest dies with a batch in flight. The sender cannot know whether that batch reached
+    Kafka, so it resends it to the restarted ingest, as a webhook sender or `earshot import`
+    does: every mention ends up stored once (deterministic ids make the resend harmless)."""
+    prefix, brand = f"i{unique}.", f"ingk{unique}"
+    await add_brand(pool, brand, tmp_path)
+    ports = {name: free_port() for name in ("ingest", "classifier", "router")}
+    env = {n: service_env(bootstrap=kafka.bootstrap, dsn=postgres_dsn, prefix=prefix, port=p)
+           for n, p in ports.items()}  # fmt: skip
+    processes = {n: start_service(n, env[n], tmp_path / f"{n}.log") for n in ports}
+    try:
+        for name, port in ports.items():
+            await wait_ready(port, processes[name])
+        items = synthetic_mentions(brand, TOTAL, tag=brand, seed=13)
+        batches = [items[i : i + 25] for i in range(0, TOTAL, 25)]
+        kill_at = len(batches) // 3
+        import httpx
+
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{ports['ingest']}", timeout=60
+        ) as http:
+            index, killed = 0, False
+            while index < len(batches):
+                if index == kill_at and not killed:
+                    killed = True
+                    in_flight = asyncio.create_task(http.post("/v1/mentions", json=batches[index]))
+                    await asyncio.sleep(0.005)
+                    processes["ingest"].send_signal(signal.SIGKILL)
+                    processes["ingest"].wait()
+                    with contextlib.suppress(httpx.HTTPError):
+                        await in_flight  # answered or cut: the sender cannot tell which
+                    processes["ingest"] = start_service(
+                        "ingest", env["ingest"], tmp_path / "ingest.log"
+                    )
+                    await wait_ready(ports["ingest"], processes["ingest"])
+                    continue  # resend the batch that was in flight
+                response = await http.post("/v1/mentions", json=batches[index])
+                assert response.status_code == 202, response.text
+                index += 1
         await wait_for(
             lambda: _at_least(pool, brand, TOTAL), timeout=180, what="every mention routed"
         )
