@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -45,6 +46,24 @@ async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float =
     return values
 
 
+async def settled_outbox(pool: Any, brand: str, timeout: float = 60) -> int:
+    """The brand's case events once the pipeline is quiet: all published, and no new ones for
+    two seconds (assignment and SLA events keep coming shortly after the last mention)."""
+    counts: list[int] = []
+
+    async def quiet() -> bool:
+        row = await pool.fetchrow(
+            """SELECT count(*) AS total, count(*) FILTER (WHERE published_at IS NULL) AS pending
+               FROM outbox WHERE key LIKE $1""",
+            f"{brand}|%",
+        )
+        counts.append(row["total"])
+        return row["pending"] == 0 and len(counts) >= 3 and counts[-1] == counts[-3]
+
+    await wait_for(quiet, timeout=timeout, interval=1, what="the outbox to settle")
+    return counts[-1]
+
+
 async def test_thousand_mentions_are_stored_classified_and_routed_exactly_once(
     pipeline: Pipeline,
 ) -> None:
@@ -65,10 +84,7 @@ async def test_thousand_mentions_are_stored_classified_and_routed_exactly_once(
         "SELECT count(*) FROM cases WHERE brand = $1", pipeline.brand
     )
     assert cases > 0
-    published = await pipeline.pool.fetchval(
-        "SELECT count(*) FROM outbox WHERE key LIKE $1 AND published_at IS NOT NULL",
-        f"{pipeline.brand}|%",
-    )
+    published = await settled_outbox(pipeline.pool, pipeline.brand)
     events_topic = pipeline.settings.topic(TOPIC_CASES_EVENTS)
     values = await read_topic(pipeline.settings.kafka_bootstrap, events_topic, published)
     event_ids = [decode(v).id for v in values]
