@@ -22,6 +22,7 @@ from tests.integration.pipeline import (
     wait_for,
     wait_ready,
 )
+from tests.support.postgres import stop_postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -75,3 +76,4 @@ async def test_kill_9_of_the_embedded_process_loses_nothing(tmp_path: Path) -> N
             process.wait(timeout=60)
         if pool is not None:
             await pool.close()
+        stop_postgres(data_dir / "postgres")

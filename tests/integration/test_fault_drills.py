@@ -31,6 +31,7 @@ from tests.integration.pipeline import (
     wait_ready,
 )
 from tests.support.kafka_broker import KafkaBroker
+from tests.support.postgres import stop_postgres
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow, pytest.mark.faults]
 
@@ -93,39 +94,45 @@ async def test_postgres_restart_mid_stream(
     dsn = start_embedded_postgres(data)
     await upgrade(dsn)
     settings = kafka_settings(kafka, dsn, f"p{unique}.")
-    async with start_pipeline(settings, model, f"pgrestart{unique}", tmp_path) as pipeline:
-        items = synthetic_mentions(pipeline.brand, 400, tag=pipeline.brand, seed=22)
-        await post_with_retries(pipeline.http, items)
-        await wait_for(
-            lambda: at_least(pipeline.pool, pipeline.brand, 20), what="the stream flowing"
-        )
-        # A fast restart drops every connection; consumers must retry, never dead-letter.
-        # No pipes: the restarted server inherits them and the call would wait for it to exit.
-        await asyncio.to_thread(
-            subprocess.run,
-            [
-                str(POSTGRES_BIN_PATH / "pg_ctl"),
-                "-D",
-                str(data),
-                "restart",
-                "-m",
-                "fast",
-                "-w",
-                "-l",
-                str(data / "restart.log"),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            # As root, the embedded server runs as its own system user (PostgreSQL refuses root).
-            user="pgserver" if os.geteuid() == 0 else None,
-        )
-        await wait_for(
-            lambda: at_least(pipeline.pool, pipeline.brand, 400), timeout=240, what="all routed"
-        )
-        await assert_exactly_once(pipeline.pool, pipeline.brand, [i["source_id"] for i in items])
-        dead = await _dead_letters(pipeline)
-        assert dead == 0, "a database restart must not dead-letter anything"
+    try:
+        async with start_pipeline(settings, model, f"pgrestart{unique}", tmp_path) as pipeline:
+            items = synthetic_mentions(pipeline.brand, 400, tag=pipeline.brand, seed=22)
+            await post_with_retries(pipeline.http, items)
+            await wait_for(
+                lambda: at_least(pipeline.pool, pipeline.brand, 20), what="the stream flowing"
+            )
+            # A fast restart drops every connection; consumers must retry, never dead-letter.
+            # No pipes: the restarted server inherits them and the call would wait for it to exit.
+            await asyncio.to_thread(
+                subprocess.run,
+                [
+                    str(POSTGRES_BIN_PATH / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "restart",
+                    "-m",
+                    "fast",
+                    "-w",
+                    "-l",
+                    str(data / "restart.log"),
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                # As root, the embedded server runs as its own system user (PostgreSQL
+                # refuses root).
+                user="pgserver" if os.geteuid() == 0 else None,
+            )
+            await wait_for(
+                lambda: at_least(pipeline.pool, pipeline.brand, 400), timeout=240, what="all routed"
+            )
+            await assert_exactly_once(
+                pipeline.pool, pipeline.brand, [i["source_id"] for i in items]
+            )
+            dead = await _dead_letters(pipeline)
+            assert dead == 0, "a database restart must not dead-letter anything"
+    finally:
+        stop_postgres(data)  # the restarted server is no longer pgserver's to stop
 
 
 async def _dead_letters(pipeline: Pipeline) -> int:
