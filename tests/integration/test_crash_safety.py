@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import subprocess
 from pathlib import Path
 
 import asyncpg
@@ -78,11 +79,7 @@ async def test_sigkill_mid_stream_loses_nothing_and_duplicates_nothing(
         )
         await assert_exactly_once(pool, brand, [i["source_id"] for i in items])
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in processes.values():
-            process.wait(timeout=30)
+        _stop_all(processes)
 
 
 async def test_sigkill_of_ingest_mid_post_loses_nothing_the_sender_resends(
@@ -131,11 +128,15 @@ async def test_sigkill_of_ingest_mid_post_loses_nothing_the_sender_resends(
         )
         await assert_exactly_once(pool, brand, [i["source_id"] for i in items])
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in processes.values():
-            process.wait(timeout=30)
+        _stop_all(processes)
+
+
+def _stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    for process in processes.values():
+        process.wait(timeout=30)
 
 
 async def _at_least(pool: asyncpg.Pool, brand: str, count: int) -> bool:
@@ -177,8 +178,4 @@ async def test_graceful_stop_commits_and_a_new_process_resumes(
         await wait_for(lambda: _at_least(pool, brand, 200), timeout=120, what="all routed")
         await assert_exactly_once(pool, brand, [i["source_id"] for i in items])
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in processes.values():
-            process.wait(timeout=30)
+        _stop_all(processes)

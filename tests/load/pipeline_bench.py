@@ -124,36 +124,25 @@ async def run_once(args: argparse.Namespace, classifiers: int, workdir: Path) ->
         lag: dict[str, int] = {}
         stop = asyncio.Event()
         lag_task = asyncio.create_task(sample_lag(broker.bootstrap, prefix, lag, stop))
-        if args.warmup > 0:
-            # Consumer groups get their partitions, models load, caches fill: not measured.
-            warm_tag = f"warm{int(time.time())}"
-            await drive(
-                mentions(StreamShape(BRANDS), seed=args.seed + 1, start=datetime.now(UTC),
-                         run_tag=warm_tag),
+
+        async def load(tag: str, seed: int, seconds: float) -> Any:
+            return await drive(
+                mentions(StreamShape(BRANDS), seed=seed, start=datetime.now(UTC), run_tag=tag),
                 url=f"http://127.0.0.1:{ports['ingest']}",
                 pool=pool,
-                run_tag=warm_tag,
+                run_tag=tag,
                 rate=args.rate or None,
-                duration_s=args.warmup,
+                duration_s=seconds,
                 batch=args.batch,
                 concurrency=args.concurrency,
-            )  # fmt: skip
+            )
+
+        if args.warmup > 0:
+            # Consumer groups get their partitions, models load, caches fill: not measured.
+            await load(f"warm{int(time.time())}", args.seed + 1, args.warmup)
         cpu_before = {n: sum(p.cpu_times()[:2]) for n, p in ps.items()}
-        run_tag = f"bench{int(time.time())}"
-        stream = mentions(
-            StreamShape(BRANDS), seed=args.seed, start=datetime.now(UTC), run_tag=run_tag
-        )
         wall0 = time.monotonic()
-        result = await drive(
-            stream,
-            url=f"http://127.0.0.1:{ports['ingest']}",
-            pool=pool,
-            run_tag=run_tag,
-            rate=args.rate or None,
-            duration_s=args.duration,
-            batch=args.batch,
-            concurrency=args.concurrency,
-        )
+        result = await load(f"bench{int(time.time())}", args.seed, args.duration)
         wall = time.monotonic() - wall0
         stop.set()
         await lag_task

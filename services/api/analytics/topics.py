@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 
-import stopwordsiso
-
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
 _HASHTAG = re.compile(r"(?<!\w)#(\w+)")
@@ -43,6 +41,8 @@ class Tokens:
 
 @cache
 def stop_words(language: str) -> frozenset[str]:
+    import stopwordsiso  # here, not at import: every `earshot` command imports this module
+
     words = set(stopwordsiso.stopwords("en"))
     if stopwordsiso.has_lang(language):
         words |= set(stopwordsiso.stopwords(language))
