@@ -46,6 +46,7 @@ class ClassifierService:
                 load_classifier,
                 self.settings.classifier_model,
                 threads=self.settings.classifier_threads,
+                encoder=self.settings.classifier_encoder,
             )
         log.info("classifier model loaded", extra={"model_version": self.model.model_version})
         bus = self.resources.bus

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from services.shared.settings import EarshotSettings
@@ -9,6 +11,11 @@ class ClassifierSettings(EarshotSettings):
     classifier_model: str | None = Field(
         default=None,
         description="Model: unset = the shipped artifact; `vader`; or a Hugging Face name/path",
+    )
+    classifier_encoder: Literal["auto", "torch", "onnx"] = Field(
+        default="auto",
+        description="Sentence encoder: `torch` (bfloat16, fastest on CPUs with AMX), `onnx` "
+        "(int8, no torch needed) or `auto` (torch where the CPU has AMX and torch is installed)",
     )
     classifier_threads: int = Field(default=2, ge=1, description="CPU threads for inference")
     classifier_batch_max: int = Field(default=64, ge=1, description="Most mentions per batch")

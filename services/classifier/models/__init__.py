@@ -52,7 +52,9 @@ def default_artifact_dir() -> Path | None:
     return path if (path / "heads.npz").is_file() else None
 
 
-def load_classifier(spec: str | None = None, *, threads: int | None = None) -> Classifier:
+def load_classifier(
+    spec: str | None = None, *, threads: int | None = None, encoder: str | None = None
+) -> Classifier:
     """spec None/'default' = the shipped artifact; 'vader' = the published VADER baseline; any
     other string = a Hugging Face model name or local path loaded with transformers
     AutoModelForSequenceClassification (label mapping from its config id2label)."""
@@ -69,9 +71,10 @@ def load_classifier(spec: str | None = None, *, threads: int | None = None) -> C
             log.warning("no shipped classifier artifact; using the VADER baseline")
             return load_classifier("vader", threads=threads)
         try:
-            from services.classifier.models.artifact import ArtifactScorer
+            from services.classifier.models.artifact import ArtifactScorer, organisation_artifacts
 
-            scorer = ArtifactScorer(artifact, threads=threads)
+            scoped = organisation_artifacts(ARTIFACTS_DIR) if name.lower() == "default" else []
+            scorer = ArtifactScorer(artifact, threads=threads, scoped=scoped, backend=encoder)
         except ImportError as exc:
             if name.lower() != "default":
                 raise

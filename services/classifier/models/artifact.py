@@ -1,4 +1,4 @@
-"""The shipped model: MiniLM int8 encoder + trained heads from an artifact folder.
+"""The shipped model: the MiniLM encoder (bf16 PyTorch or int8 ONNX) + trained heads.
 
 Artifact layout (`services/classifier/artifacts/<version>/`):
 - `config.json`: version, n-gram featuriser settings, per-task labels / ensemble weight /
@@ -6,7 +6,7 @@ Artifact layout (`services/classifier/artifacts/<version>/`):
 - `heads.npz`: head weights (embedding heads float32, n-gram heads float16);
 - `model_card.md`: training data, val metrics, date, the command that produced it.
 The encoder itself is not in the artifact: it is rebuilt from the installed package
-(`encoder.ensure_onnx`), and its identity is recorded in `config.json`.
+(`encoder.make_encoder`), and the one the heads were trained on is recorded in `config.json`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.classifier.models.encoder import OnnxEncoder
+from services.classifier.models.encoder import LAST_LAYER_ONLY, Encoder, make_encoder
 from services.classifier.models.heads import TaskHead, make_hasher
 from services.classifier.models.pipeline import TextScores
 
@@ -37,18 +37,66 @@ def load_heads(path: Path) -> tuple[dict[str, object], dict[str, TaskHead]]:
     return config, heads
 
 
+def encoder_layers(config: dict[str, object]) -> tuple[int, ...]:
+    """The encoder layers an artifact's heads read (older artifacts: the last layer only)."""
+    encoder = config.get("encoder")
+    layers = encoder.get("layers") if isinstance(encoder, dict) else None
+    return tuple(int(x) for x in layers) if layers else LAST_LAYER_ONLY
+
+
+def organisation_artifacts(artifacts_dir: Path) -> list[Path]:
+    """Artifacts activated for an organisation (`organisations/<org>.txt` names the folder)."""
+    found = []
+    for pointer in sorted((artifacts_dir / "organisations").glob("*.txt")):
+        path = artifacts_dir / pointer.read_text(encoding="utf-8").strip()
+        if (path / "heads.npz").is_file():
+            found.append(path)
+        else:
+            log.warning("%s names %s, which has no heads; ignored", pointer, path)
+    return found
+
+
 class ArtifactScorer:
+    """Scores texts with the artifact's heads; mentions of a brand whose organisation has an
+    activated corrections model (`scoped`) get that model's heads on the same embeddings."""
+
     def __init__(
-        self, path: Path, *, threads: int | None = None, encoder: OnnxEncoder | None = None
+        self,
+        path: Path,
+        *,
+        threads: int | None = None,
+        encoder: Encoder | None = None,
+        scoped: Sequence[Path] = (),
+        backend: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.config, self.heads = load_heads(self.path)
         self.model_version = str(self.config["version"])
         self._hasher = make_hasher(self.config.get("ngram"))  # type: ignore[arg-type]
-        self._encoder = encoder or OnnxEncoder(threads=threads)
+        self._encoder = encoder or make_encoder(
+            threads=threads, backend=backend, layers=encoder_layers(self.config)
+        )
+        self._brand_heads: dict[str, tuple[str, dict[str, TaskHead]]] = {}
+        for scoped_path in scoped:
+            config, heads = load_heads(scoped_path)
+            same_features = config.get("ngram") == self.config.get("ngram")
+            if not same_features or encoder_layers(config) != encoder_layers(self.config):
+                log.warning("%s was not tuned from this base model; ignored", scoped_path)
+                continue
+            scope = config.get("scope")
+            for brand in scope.get("brands", []) if isinstance(scope, dict) else []:
+                self._brand_heads[str(brand)] = (str(config["version"]), heads)
+
+    def version_for(self, brand: str | None) -> str:
+        """The model version that scores this brand's mentions."""
+        scoped = self._brand_heads.get(brand or "")
+        return scoped[0] if scoped else self.model_version
 
     def score_texts(
-        self, texts: Sequence[str], languages: Sequence[str] | None = None
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str] | None = None,
+        brands: Sequence[str | None] | None = None,
     ) -> TextScores:
         import numpy as np
 
@@ -62,6 +110,17 @@ class ArtifactScorer:
         sentiment = self.heads["sentiment"].probs(emb, ngrams, english)
         offensive = self.heads["offensive"].probs(emb, ngrams)[:, 1]
         hate = self.heads["hate"].probs(emb, ngrams)[:, 1]
+        for version, heads in dict(self._brand_heads.values()).items():  # one per version
+            rows = np.array(
+                [i for i, b in enumerate(brands or ()) if self.version_for(b) == version], int
+            )
+            if not len(rows):
+                continue
+            sub_ng = ngrams[rows] if ngrams is not None else None
+            sub_en = english[rows] if english is not None else None
+            sentiment[rows] = heads["sentiment"].probs(emb[rows], sub_ng, sub_en)
+            offensive[rows] = heads["offensive"].probs(emb[rows], sub_ng)[:, 1]
+            hate[rows] = heads["hate"].probs(emb[rows], sub_ng)[:, 1]
         return TextScores(
             sentiment=[(float(a), float(b), float(c)) for a, b, c in sentiment],
             offensive=[float(p) for p in offensive],

@@ -70,12 +70,15 @@ class TaskHead:
     ) -> tuple[np.ndarray, np.ndarray | None]:
         import numpy as np
 
-        lp_emb = log_softmax(emb.astype(np.float32) @ self.emb_w + self.emb_b)
+        # float64: BLAS sums a single row (gemv) in another order than a batch (gemm); in
+        # float32 that moved the 6th decimal of a score with the batch size, in float64 the
+        # difference is far below the rounding of the output.
+        emb_w = self.emb_w.astype(np.float64, copy=False)
+        lp_emb = log_softmax(emb.astype(np.float64) @ emb_w + self.emb_b)
         lp_ng = None
         if self.ngram_w is not None and ngrams is not None:
-            lp_ng = log_softmax(
-                np.asarray(ngrams @ self.ngram_w.astype(np.float32, copy=False)) + self.ngram_b
-            )
+            ngram_w = self.ngram_w.astype(np.float64, copy=False)
+            lp_ng = log_softmax(np.asarray(ngrams @ ngram_w) + self.ngram_b)
         return lp_emb, lp_ng
 
     def alphas(self, n: int, english: np.ndarray | None) -> np.ndarray:
@@ -127,9 +130,9 @@ class TaskHead:
         has_ngrams = bool(config.get("ngrams"))
         return cls(
             labels=tuple(config["labels"]),
-            emb_w=arrays[f"{prefix}.emb_w"],
+            emb_w=arrays[f"{prefix}.emb_w"].astype("float64"),
             emb_b=arrays[f"{prefix}.emb_b"],
-            ngram_w=arrays[f"{prefix}.ngram_w"].astype("float32") if has_ngrams else None,
+            ngram_w=arrays[f"{prefix}.ngram_w"].astype("float64") if has_ngrams else None,
             ngram_b=arrays[f"{prefix}.ngram_b"] if has_ngrams else None,
             alpha=float(config.get("alpha", 1.0)),
             alpha_other=None if config.get("alpha_other") is None else float(config["alpha_other"]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from schemas.mention import Abuse, Classification, Sentiment, SentimentLabel
 from services.classifier.models.language import LanguageIdentifier
@@ -43,6 +43,20 @@ class TextScorer(Protocol):
     ) -> TextScores: ...
 
 
+@runtime_checkable
+class BrandScopedScorer(Protocol):
+    """A scorer whose heads may differ per brand (an organisation's corrections model)."""
+
+    def version_for(self, brand: str | None) -> str: ...
+
+    def score_texts(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str] | None = None,
+        brands: Sequence[str | None] | None = None,
+    ) -> TextScores: ...
+
+
 class PipelineClassifier:
     """Implements `Classifier` on top of any `TextScorer`."""
 
@@ -68,15 +82,28 @@ class PipelineClassifier:
         ]
         languages = self._languages.identify(texts, [item.lang_hint for item in items])
         # Dedup: retweets and copy-paste campaigns repeat the same text within a batch; each
-        # unique (text, language) goes through the model once. The language is part of the
-        # key because the sentiment blend depends on it.
-        unique: dict[tuple[str, str], int] = {}
-        for text, language in zip(texts, languages, strict=True):
-            unique.setdefault((text, language.code), len(unique))
-        scores = self._safe_scores([t for t, _ in unique], [lang for _, lang in unique])
+        # unique (text, language, model version) goes through the model once. The language is
+        # part of the key because the sentiment blend depends on it, the version because an
+        # organisation may have its own heads.
+        scoped = isinstance(self._scorer, BrandScopedScorer)
+        versions = [
+            self._scorer.version_for(item.brand) if scoped else self.model_version  # type: ignore[attr-defined]
+            for item in items
+        ]
+        unique: dict[tuple[str, str, str], int] = {}
+        unique_brands: list[str | None] = []  # a brand of each unique key: picks its heads
+        for item, text, language, version in zip(items, texts, languages, versions, strict=True):
+            if (text, language.code, version) not in unique:
+                unique[(text, language.code, version)] = len(unique)
+                unique_brands.append(item.brand)
+        scores = self._safe_scores(
+            [t for t, _, _ in unique],
+            [lang for _, lang, _ in unique],
+            unique_brands if scoped else None,
+        )
         out: list[Classification] = []
-        for item, text, language in zip(items, texts, languages, strict=True):
-            k = unique[(text, language.code)]
+        for item, text, language, version in zip(items, texts, languages, versions, strict=True):
+            k = unique[(text, language.code, version)]
             probs = scores.sentiment[k] if text else NEUTRAL_FALLBACK
             sentiment = _sentiment(probs)
             spam = self._spam.score(text, author_followers=item.author_followers)
@@ -99,16 +126,24 @@ class PipelineClassifier:
                     language=language,
                     abuse=abuse,
                     urgency=urgency,
-                    model_version=self.model_version,
+                    model_version=version,
                 )
             )
         return out
 
-    def _safe_scores(self, texts: list[str], languages: list[str]) -> TextScores:
+    def _safe_scores(
+        self, texts: list[str], languages: list[str], brands: list[str | None] | None
+    ) -> TextScores:
         """The model sees non-empty texts only; empty ones get a neutral, no-abuse default."""
         real = [t for t in texts if t]
         real_languages = [lang for t, lang in zip(texts, languages, strict=True) if t]
-        got = self._scorer.score_texts(real, real_languages) if real else TextScores([], [], [])
+        if not real:
+            got = TextScores([], [], [])
+        elif brands is not None and isinstance(self._scorer, BrandScopedScorer):
+            real_brands = [b for t, b in zip(texts, brands, strict=True) if t]
+            got = self._scorer.score_texts(real, real_languages, real_brands)
+        else:
+            got = self._scorer.score_texts(real, real_languages)
         it = iter(range(len(real)))
         sentiment: list[tuple[float, float, float]] = []
         offensive: list[float] = []

@@ -11,24 +11,23 @@ import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from services.classifier.models.encoder import OnnxEncoder, cache_root, ensure_onnx
+from services.classifier.models.encoder import Encoder, cache_root, make_encoder
 
 if TYPE_CHECKING:
     import numpy as np
 
 
-def embed(texts: Sequence[str], encoder: OnnxEncoder | None = None) -> np.ndarray:
+def embed(texts: Sequence[str], encoder: Encoder | None = None) -> np.ndarray:
     import numpy as np
 
-    onnx_path = ensure_onnx()
-    digest = hashlib.sha256(onnx_path.parent.name.encode())
+    encoder = encoder or make_encoder()
+    digest = hashlib.sha256(encoder.key.encode())
     for text in texts:
         digest.update(text.encode("utf-8", "surrogatepass"))
         digest.update(b"\x00")
     path = cache_root() / "embeddings" / f"{digest.hexdigest()[:24]}.npy"
     if path.is_file():
         return np.load(path)
-    encoder = encoder or OnnxEncoder()
     vectors = encoder.encode(list(texts), progress=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npy")

@@ -9,16 +9,22 @@ Offensive and hate heads are kept from the base.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from services.classifier.models import ARTIFACTS_DIR, default_artifact_dir
-from services.classifier.models.artifact import load_heads
-from services.classifier.models.encoder import OnnxEncoder
+from services.classifier.models.artifact import encoder_layers, load_heads
+from services.classifier.models.encoder import make_encoder
 from services.classifier.models.heads import TaskHead, log_softmax, macro_f1, make_hasher
 from services.classifier.training.data import read_labelled_file
 from services.classifier.training.features import embed
 from services.classifier.training.fit import _softmax_lr, fit_temperature
-from services.classifier.training.run import SENTIMENT, _say, _seed_everything, write_artifact
+from services.classifier.training.run import _say, _seed_everything, write_artifact
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MIN_ROWS = 20
 
@@ -37,17 +43,78 @@ def blend(base: TaskHead, user_w: object, user_b: object, beta: float) -> TaskHe
     emb_w = beta * base.alpha / t * base.emb_w + (1 - beta) * np.asarray(user_w)
     emb_b = beta * base.alpha / t * base.emb_b + (1 - beta) * np.asarray(user_b)
     if base.ngram_w is None or base.ngram_b is None:
-        return TaskHead(SENTIMENT, emb_w.astype(np.float32), emb_b.astype(np.float32), None, None)
+        return TaskHead(base.labels, emb_w.astype(np.float32), emb_b.astype(np.float32), None, None)
     ng_w = beta * (1 - base.alpha) / t * base.ngram_w
     ng_b = beta * (1 - base.alpha) / t * base.ngram_b
     return TaskHead(
-        SENTIMENT,
+        base.labels,
         (2 * emb_w).astype(np.float32),
         (2 * emb_b).astype(np.float32),
         (2 * ng_w).astype(np.float32),
         (2 * ng_b).astype(np.float32),
         alpha=0.5,
     )
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """A base head tuned on a user's rows, and how it did on the held-back slice."""
+
+    head: TaskHead
+    base_macro_f1: float
+    macro_f1: float
+    beta: float  # weight of the base head in the blend; 1.0 = the base head unchanged
+    rows: int
+    held_back: int
+
+    def report(self) -> dict[str, float | int]:
+        return {
+            "base_macro_f1": round(self.base_macro_f1, 4),
+            "macro_f1": round(self.macro_f1, 4),
+            "beta": self.beta,
+            "rows": self.rows,
+            "held_back": self.held_back,
+        }
+
+
+def tune_head(
+    base_head: TaskHead, emb: np.ndarray, ngrams: Any, labels: Sequence[int], seed: int
+) -> Tuned:
+    """Fit a head on a seeded 80% of the rows, blend it with the base head, and pick the blend
+    weight and the temperature on the held-back 20%: never worse than the base there."""
+    import numpy as np
+
+    y = np.asarray(labels)
+    k = len(base_head.labels)
+    order = np.random.default_rng(seed).permutation(len(y))
+    cut = max(1, len(y) // 5)
+    held, kept = order[:cut], order[cut:]
+    present = sorted(set(y[kept].tolist()))
+    if len(present) < 2:
+        raise ValueError("the training part needs at least two distinct labels")
+    w, b = _softmax_lr(emb[kept], y[kept], 1.0, k, seed)
+    if w.shape[1] != k:  # a label missing from the rows: give it a very low score
+        full_w, full_b = np.zeros((w.shape[0], k), np.float32), np.full(k, -10.0, np.float32)
+        full_w[:, present], full_b[present] = w, b
+        w, b = full_w, full_b
+
+    lp_base = np.log(np.clip(base_head.probs(emb[held], ngrams[held]), 1e-12, None))
+    lp_user = log_softmax(emb[held] @ w + b)
+    base_score = macro_f1(y[held], lp_base.argmax(axis=1), k)
+    best_beta, best = 1.0, base_score
+    for beta in np.round(np.linspace(0.0, 1.0, 11), 2):
+        score = macro_f1(y[held], (beta * lp_base + (1 - beta) * lp_user).argmax(axis=1), k)
+        if score > best + 1e-9:
+            best_beta, best = float(beta), score
+    if best_beta == 1.0:
+        head = base_head
+    else:
+        head = blend(base_head, w, b, best_beta)
+        lp_e, lp_n = head.component_logprobs(emb[held], ngrams[held])
+        head.temperature = fit_temperature(
+            lp_e if lp_n is None else head.alpha * lp_e + (1 - head.alpha) * lp_n, y[held]
+        )
+    return Tuned(head, base_score, best, best_beta, len(y), int(cut))
 
 
 def train_from_csv(
@@ -59,8 +126,6 @@ def train_from_csv(
     seed: int = 13,
     threads: int | None = None,
 ) -> Path:
-    import numpy as np
-
     _seed_everything(seed)
     base_dir = default_artifact_dir() if base == "default" else Path(base)
     if base_dir is None:
@@ -69,44 +134,27 @@ def train_from_csv(
     split = read_labelled_file(file)
     if len(split) < MIN_ROWS:
         raise SystemExit(f"{file}: need at least {MIN_ROWS} labelled rows, got {len(split)}")
-    order = np.random.default_rng(seed).permutation(len(split))
-    cut = max(1, len(split) // 5)
-    held, kept = order[:cut], order[cut:]
-    y = np.asarray(split.labels)
-    present = sorted(set(y[kept].tolist()))
-    if len(present) < 2:
-        raise SystemExit("the training part of the file needs at least two distinct labels")
 
-    emb = embed(split.texts, OnnxEncoder(threads=threads))
+    encoder = make_encoder(threads=threads, layers=encoder_layers(base_config))
+    emb = embed(split.texts, encoder)
     ngrams = make_hasher(base_config.get("ngram")).transform(split.texts)  # type: ignore[arg-type]
-    w, b = _softmax_lr(emb[kept], y[kept], 1.0, 3, seed)
-    if w.shape[1] != 3:  # a sentiment missing from the file: give it a very low score
-        full_w, full_b = np.zeros((w.shape[0], 3), np.float32), np.full(3, -10.0, np.float32)
-        full_w[:, present], full_b[present] = w, b
-        w, b = full_w, full_b
-
-    base_head = base_heads["sentiment"]
-    lp_base = np.log(np.clip(base_head.probs(emb[held], ngrams[held]), 1e-12, None))
-    lp_user = log_softmax(emb[held] @ w + b)
-    base_score = macro_f1(y[held], lp_base.argmax(axis=1), 3)
-    best_beta, best = 1.0, base_score  # never worse than the base on the held-back slice
-    for beta in np.round(np.linspace(0.0, 1.0, 11), 2):
-        score = macro_f1(y[held], (beta * lp_base + (1 - beta) * lp_user).argmax(axis=1), 3)
-        if score > best + 1e-9:
-            best_beta, best = float(beta), score
-    _say(f"held-back macro-F1: base {base_score:.4f} -> tuned {best:.4f} (beta={best_beta})")
-
-    head = blend(base_head, w, b, best_beta)
-    lp_e, lp_n = head.component_logprobs(emb[held], ngrams[held])
-    head.temperature = fit_temperature(
-        lp_e if lp_n is None else head.alpha * lp_e + (1 - head.alpha) * lp_n, y[held]
+    try:
+        tuned = tune_head(base_heads["sentiment"], emb, ngrams, split.labels, seed)
+    except ValueError as exc:
+        raise SystemExit(f"{file}: {exc}") from None
+    _say(
+        f"held-back macro-F1: base {tuned.base_macro_f1:.4f} -> tuned {tuned.macro_f1:.4f} "
+        f"(beta={tuned.beta})"
     )
+    head, best_beta, cut = tuned.head, tuned.beta, tuned.held_back
+    base_score, best = tuned.base_macro_f1, tuned.macro_f1
     version = version or f"{base_config['version']}+{Path(file).stem}"
     metrics = dict(base_config.get("val_metrics", {}))  # type: ignore[call-overload]
     metrics["user_holdout"] = {"base_macro_f1": round(base_score, 4), "macro_f1": round(best, 4)}
     return write_artifact(
         out or ARTIFACTS_DIR / version.replace("+", "_"),
         version=version,
+        encoder=encoder,
         heads=dict(base_heads, sentiment=head),
         metrics=metrics,
         choices={"user": {"beta": best_beta, "rows": len(split), "held_back": int(cut)}},

@@ -12,8 +12,55 @@ def _table(metrics: dict[str, float]) -> list[str]:
     return lines
 
 
+def _encoder_kind(key: str) -> str:
+    if "torch-bf16" in key:
+        return "PyTorch bfloat16"
+    return "ONNX int8 (statically quantised on first use)"
+
+
+def _corrections_section(config: dict[str, Any]) -> list[str]:
+    """For a model tuned on an organisation's corrections: scope, lift, activation gate."""
+    scope = config.get("scope")
+    if not scope:
+        return []
+    activation = config.get("activation", {})
+    lines = [
+        "## Corrections",
+        "",
+        f"Tuned from `{config.get('base')}` on the label corrections of organisation "
+        f"`{scope['organisation']}`; used for its brands: "
+        f"{', '.join(f'`{b}`' for b in scope['brands'])}.",
+        f"Corrections used: {config.get('corrections')}.",
+        "",
+        "Held-back slice of the corrections (20%, seeded), macro-F1:",
+        "",
+        "| head | rows | held back | base | tuned | base weight |",
+        "|---|---|---|---|---|---|",
+    ]
+    for task, r in config.get("corrections_holdout", {}).items():
+        lines.append(
+            f"| {task} | {r['rows']} | {r['held_back']} | {r['base_macro_f1']:.4f} "
+            f"| {r['macro_f1']:.4f} | {r['beta']} |"
+        )
+    lines += ["", "Shared val splits, base → tuned:", ""]
+    base = config.get("val_base", {})
+    for task, values in config.get("val_metrics", {}).items():
+        for name, value in values.items():
+            if name in base.get(task, {}):
+                lines.append(f"- {task} {name}: {base[task][name]:.4f} → {value:.4f}")
+    worse = activation.get("worse_than_base") or []
+    lines += [
+        "",
+        f"Activated: {'yes' if activation.get('activated') else 'no'}"
+        + (f" (worse than base: {'; '.join(worse)})" if worse else ""),
+        "",
+    ]
+    return lines
+
+
 def write_model_card(out: Path, config: dict[str, Any]) -> None:
     metrics: dict[str, dict[str, float]] = config.get("val_metrics", {})
+    key = str(config["encoder"].get("key") or config["encoder"].get("onnx"))
     lines = [
         f"# Earshot classifier `{config['version']}`",
         "",
@@ -21,9 +68,11 @@ def write_model_card(out: Path, config: dict[str, Any]) -> None:
         f"- command: `{config.get('command', '')}` (seed {config.get('seed')})",
         f"- training data: `{config.get('data', '')}`",
         f"- encoder: all-MiniLM-L6-v2 from the PyPI package `{config['encoder']['package']}`, "
-        "frozen, exported to ONNX and statically quantised to int8 on first use "
-        f"(cache key `{config['encoder']['onnx']}`); not stored in this folder",
-        "- heads: per task, softmax regression on the mean-pooled sentence embedding plus "
+        f"frozen; the heads were fitted on its {_encoder_kind(key)} embeddings (key `{key}`); "
+        "not stored in this folder",
+        "- heads: per task, softmax regression on the sentence embedding (mean-pooled "
+        f"outputs of layers {', '.join(map(str, config['encoder'].get('layers', [6])))}, each "
+        "L2-normalised) plus "
         "softmax regression on hashed character 2-5-grams, blended in log space "
         "(weight `alpha` chosen on val, for sentiment separately for English and other "
         "languages) and temperature-scaled on val",
@@ -65,6 +114,7 @@ def write_model_card(out: Path, config: dict[str, Any]) -> None:
     ]
     for task, values in metrics.items():
         lines += [f"### {task}", "", *_table(values), ""]
+    lines += _corrections_section(config)
     lines += [
         "## Selection",
         "",

