@@ -105,20 +105,75 @@ def train(
     out: Annotated[Path | None, typer.Option(help="Artifact folder to write")] = None,
     version: Annotated[str | None, typer.Option(help="Artifact version name")] = None,
     base: Annotated[
-        str, typer.Option(help="With --csv: artifact to start from ('default' or a path)")
+        str,
+        typer.Option(
+            help="With --csv or --corrections: artifact to start from (default or a path)"
+        ),
     ] = "default",
     seed: Annotated[int, typer.Option()] = 13,
     threads: Annotated[int | None, typer.Option()] = None,
     make_default: Annotated[
         bool, typer.Option(help="Point artifacts/default.txt at the new version")
     ] = False,
+    corrections: Annotated[
+        bool,
+        typer.Option(
+            "--corrections",
+            help="Tune an organisation's heads on its responders' label corrections "
+            "(PostgreSQL: EARSHOT_DATABASE_URL, else the embedded one); --data is then the "
+            "dataset whose val splits gate activation",
+        ),
+    ] = False,
+    organisation: Annotated[
+        str, typer.Option(help="With --corrections: the organisation id")
+    ] = "default",
+    activate: Annotated[
+        bool,
+        typer.Option(help="With --corrections: activate the new version if val is no worse"),
+    ] = True,
+    tolerance: Annotated[
+        float, typer.Option(help="With --corrections: val drop still counted as no worse")
+    ] = 0.0,
 ) -> None:
-    """Train the classifier heads from a dataset folder (--data) or a labelled file (--csv)."""
-    if (data is None) == (csv is None):
-        raise typer.BadParameter("give exactly one of --data or --csv")
+    """Train the classifier heads from a dataset folder (--data), a labelled file (--csv), or
+    an organisation's label corrections (--corrections)."""
     from services.classifier.training.finetune import train_from_csv
     from services.classifier.training.run import train_from_shared
 
+    if corrections:
+        from services.classifier.bench import default_data
+        from services.classifier.training.corrections import train_from_database
+
+        if csv is not None:
+            raise typer.BadParameter("--corrections and --csv do not go together")
+        outcome = train_from_database(
+            organisation,
+            data=data or default_data(),
+            base=base,
+            out=out,
+            version=version,
+            seed=seed,
+            threads=threads,
+            activate=activate,
+            tolerance=tolerance,
+        )
+        typer.echo(
+            json.dumps(
+                {
+                    "artifact": str(outcome.path),
+                    "version": outcome.version,
+                    "activated": outcome.activated,
+                    "held_back": outcome.holdout,
+                    "val_base": outcome.val_base,
+                    "val_new": outcome.val_new,
+                    "worse_than_base": outcome.worse,
+                },
+                indent=2,
+            )
+        )
+        return
+    if (data is None) == (csv is None):
+        raise typer.BadParameter("give exactly one of --data or --csv")
     if data is not None:
         path = train_from_shared(
             data, out=out, version=version, seed=seed, threads=threads, make_default=make_default
