@@ -131,6 +131,13 @@ def train(
         bool,
         typer.Option(help="With --corrections: activate the new version if val is no worse"),
     ] = True,
+    adapter: Annotated[
+        bool,
+        typer.Option(
+            help="With --data: fine-tune a LoRA adapter for the encoder first (~30 min on 2 "
+            "cores); --no-adapter fits the heads on the frozen encoder only"
+        ),
+    ] = True,
     tolerance: Annotated[
         float, typer.Option(help="With --corrections: val drop still counted as no worse")
     ] = 0.0,
@@ -176,7 +183,13 @@ def train(
         raise typer.BadParameter("give exactly one of --data or --csv")
     if data is not None:
         path = train_from_shared(
-            data, out=out, version=version, seed=seed, threads=threads, make_default=make_default
+            data,
+            out=out,
+            version=version,
+            seed=seed,
+            threads=threads,
+            make_default=make_default,
+            adapter=adapter,
         )
     else:
         assert csv is not None

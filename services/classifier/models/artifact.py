@@ -16,7 +16,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.classifier.models.encoder import LAST_LAYER_ONLY, Encoder, make_encoder
+from services.classifier.models.encoder import (
+    ADAPTER_FILE,
+    LAST_LAYER_ONLY,
+    Encoder,
+    make_encoder,
+)
 from services.classifier.models.heads import TaskHead, make_hasher
 from services.classifier.models.pipeline import TextScores
 
@@ -42,6 +47,35 @@ def encoder_layers(config: dict[str, object]) -> tuple[int, ...]:
     encoder = config.get("encoder")
     layers = encoder.get("layers") if isinstance(encoder, dict) else None
     return tuple(int(x) for x in layers) if layers else LAST_LAYER_ONLY
+
+
+def encoder_adapter(path: Path, config: dict[str, object]) -> Path | None:
+    """The LoRA adapter an artifact's encoder runs with (None: the frozen encoder)."""
+    encoder = config.get("encoder")
+    if not (isinstance(encoder, dict) and encoder.get("adapter")):
+        return None
+    adapter = Path(path) / ADAPTER_FILE
+    if not adapter.is_file():
+        raise FileNotFoundError(
+            f"{path}: config.json names an adapter but {ADAPTER_FILE} is missing"
+        )
+    return adapter
+
+
+def ensure_onnx_for(path: Path) -> Path:
+    """Export (once) the int8 ONNX encoder an artifact needs: for images without torch, where
+    the runtime cannot export it."""
+    from services.classifier.models.encoder import ensure_onnx
+
+    config = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+    return ensure_onnx(adapter=encoder_adapter(path, config))
+
+
+def _encoder_identity(config: dict[str, object]) -> tuple[object, ...]:
+    encoder = config.get("encoder")
+    adapter = encoder.get("adapter") if isinstance(encoder, dict) else None
+    digest = adapter.get("digest") if isinstance(adapter, dict) else None
+    return (encoder_layers(config), digest, json.dumps(config.get("ngram"), sort_keys=True))
 
 
 def organisation_artifacts(artifacts_dir: Path) -> list[Path]:
@@ -74,13 +108,16 @@ class ArtifactScorer:
         self.model_version = str(self.config["version"])
         self._hasher = make_hasher(self.config.get("ngram"))  # type: ignore[arg-type]
         self._encoder = encoder or make_encoder(
-            threads=threads, backend=backend, layers=encoder_layers(self.config)
+            threads=threads,
+            backend=backend,
+            layers=encoder_layers(self.config),
+            adapter=encoder_adapter(self.path, self.config),
         )
         self._brand_heads: dict[str, tuple[str, dict[str, TaskHead]]] = {}
         for scoped_path in scoped:
             config, heads = load_heads(scoped_path)
-            same_features = config.get("ngram") == self.config.get("ngram")
-            if not same_features or encoder_layers(config) != encoder_layers(self.config):
+            # Its heads read the same features only with the same layers, adapter and n-grams.
+            if _encoder_identity(config) != _encoder_identity(self.config):
                 log.warning("%s was not tuned from this base model; ignored", scoped_path)
                 continue
             scope = config.get("scope")

@@ -111,10 +111,51 @@ def _weights_key(model_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def ensure_onnx(model_dir: Path | None = None) -> Path:
-    """Path of the int8 ONNX encoder, exporting and quantising it on first use."""
+ADAPTER_FILE = "adapter.npz"
+ADAPTED = (
+    "attention.self.query",
+    "attention.self.key",
+    "attention.self.value",
+    "attention.output.dense",
+    "intermediate.dense",
+    "output.dense",
+)
+
+
+def adapted_modules(layers: int = LAYERS) -> list[str]:
+    """The linear layers a LoRA adapter changes (every one in the six blocks)."""
+    return [f"encoder.layer.{i}.{name}" for i in range(layers) for name in ADAPTED]
+
+
+def adapter_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def merge_adapter(model: Any, path: Path) -> None:
+    """Add scale * B @ A to each adapted weight of a float32 BertModel, in place."""
+    import numpy as np
+    import torch
+
+    modules = dict(model.named_modules())
+    with np.load(path) as arrays:
+        scale = float(arrays["scale"])
+        for name in adapted_modules():
+            a = torch.from_numpy(arrays[f"{name}.A"].astype(np.float32))
+            b = torch.from_numpy(arrays[f"{name}.B"].astype(np.float32))
+            with torch.no_grad():
+                modules[name].weight += scale * (b @ a)
+
+
+def _adapter_tag(adapter: Path | None) -> str:
+    return f"-A{adapter_digest(adapter)}" if adapter else ""
+
+
+def ensure_onnx(model_dir: Path | None = None, adapter: Path | None = None) -> Path:
+    """Path of the int8 ONNX encoder (with a LoRA adapter merged in, if given), exporting and
+    quantising it on first use."""
     model_dir = model_dir or package_model_dir()
-    target_dir = cache_root() / "encoder" / f"minilm-l6-v2-{_weights_key(model_dir)}"
+    name = f"minilm-l6-v2-{_weights_key(model_dir)}{_adapter_tag(adapter)}"
+    target_dir = cache_root() / "encoder" / name
     target = target_dir / "model.int8.onnx"
     if target.is_file():
         return target
@@ -125,7 +166,7 @@ def ensure_onnx(model_dir: Path | None = None) -> Path:
         if not target.is_file():
             log.info("exporting the MiniLM encoder to ONNX int8 in %s (first use)", target_dir)
             fp32 = target_dir / "model.fp32.onnx"
-            _export_fp32(model_dir, fp32)
+            _export_fp32(model_dir, fp32, adapter)
             tmp = target_dir / "model.int8.onnx.tmp"
             _quantise(fp32, tmp, model_dir)
             tmp.replace(target)  # atomic: readers never see a half-written model
@@ -133,11 +174,13 @@ def ensure_onnx(model_dir: Path | None = None) -> Path:
     return target
 
 
-def _export_fp32(model_dir: Path, out: Path) -> None:
+def _export_fp32(model_dir: Path, out: Path, adapter: Path | None = None) -> None:
     import torch
     from transformers import AutoModel
 
     model = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
+    if adapter is not None:
+        merge_adapter(model, adapter)
     model.eval()
 
     class Hidden(torch.nn.Module):
@@ -275,6 +318,7 @@ class OnnxEncoder:
         onnx_path: Path | None = None,
         batch_tokens: int = BATCH_TOKENS,
         layers: Sequence[int] = LAST_LAYER_ONLY,
+        adapter: Path | None = None,
     ) -> None:
         import onnxruntime as ort
 
@@ -289,7 +333,7 @@ class OnnxEncoder:
         # tokenizer, lingua and the other services.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        path = onnx_path or ensure_onnx()
+        path = onnx_path or ensure_onnx(adapter=adapter)
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.key = f"{path.parent.name}-onnx-int8{_layers_tag(self.layers)}"
         self._outputs = [f"hidden_{layer}" for layer in self.layers]
@@ -326,6 +370,7 @@ class TorchEncoder:
         batch_tokens: int = TORCH_BATCH_TOKENS,
         model_dir: Path | None = None,
         layers: Sequence[int] = LAST_LAYER_ONLY,
+        adapter: Path | None = None,
     ) -> None:
         import torch
         from transformers import AutoModel
@@ -337,11 +382,16 @@ class TorchEncoder:
         model = AutoModel.from_pretrained(
             str(model_dir), local_files_only=True, attn_implementation="eager"
         )
+        if adapter is not None:
+            merge_adapter(model, adapter)  # in float32, before rounding to bfloat16
         self._model = model.eval().to(torch.bfloat16)
         self._tokenizer = load_tokenizer(model_dir)
         self._batch_tokens = batch_tokens
         self._lock = threading.Lock()
-        self.key = f"minilm-l6-v2-{_weights_key(model_dir)}-torch-bf16{_layers_tag(self.layers)}"
+        self.key = (
+            f"minilm-l6-v2-{_weights_key(model_dir)}{_adapter_tag(adapter)}-torch-bf16"
+            f"{_layers_tag(self.layers)}"
+        )
         cls_sep = self._tokenizer.encode("").ids  # [CLS] [SEP]: the filler row
         self._filler = list(cls_sep) or [0]
 
@@ -412,12 +462,13 @@ def make_encoder(
     threads: int | None = None,
     backend: str | None = None,
     layers: Sequence[int] = LAST_LAYER_ONLY,
+    adapter: Path | None = None,
 ) -> Encoder:
     chosen = encoder_backend(backend)
     log.info("sentence encoder: %s", "PyTorch bfloat16" if chosen == "torch" else "ONNX int8")
     if chosen == "torch":
-        return TorchEncoder(threads=threads, layers=layers)
-    return OnnxEncoder(threads=threads, layers=layers)
+        return TorchEncoder(threads=threads, layers=layers, adapter=adapter)
+    return OnnxEncoder(threads=threads, layers=layers, adapter=adapter)
 
 
 def _runs(

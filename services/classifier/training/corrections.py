@@ -192,7 +192,11 @@ def train_from_corrections(
     tolerance: float = 0.0,
     artifacts_dir: Path = ARTIFACTS_DIR,
 ) -> CorrectionsOutcome:
-    from services.classifier.models.artifact import encoder_layers, load_heads
+    from services.classifier.models.artifact import (
+        encoder_adapter,
+        encoder_layers,
+        load_heads,
+    )
     from services.classifier.models.encoder import make_encoder
     from services.classifier.models.heads import make_hasher
     from services.classifier.training.features import embed
@@ -205,7 +209,11 @@ def train_from_corrections(
         raise SystemExit("no base artifact to start from; train with --data first")
     base_config, base_heads = load_heads(base_dir)
     splits = corrections_to_splits(rows)
-    encoder = make_encoder(threads=threads, layers=encoder_layers(base_config))
+    encoder = make_encoder(
+        threads=threads,
+        layers=encoder_layers(base_config),
+        adapter=encoder_adapter(base_dir, base_config),
+    )
     hasher = make_hasher(base_config.get("ngram"))  # type: ignore[arg-type]
 
     heads = dict(base_heads)
@@ -246,6 +254,8 @@ def train_from_corrections(
         out or artifacts_dir / version.replace("+", "_"),
         version=version,
         encoder=encoder,
+        adapter=base_config["encoder"].get("adapter"),  # type: ignore[union-attr]
+        adapter_from=base_dir,
         heads=heads,
         metrics=val_new,
         choices={task: {"beta": h["beta"]} for task, h in holdout.items()},

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from services.classifier.models import ARTIFACTS_DIR, default_artifact_dir
-from services.classifier.models.artifact import encoder_layers, load_heads
+from services.classifier.models.artifact import encoder_adapter, encoder_layers, load_heads
 from services.classifier.models.encoder import make_encoder
 from services.classifier.models.heads import TaskHead, log_softmax, macro_f1, make_hasher
 from services.classifier.training.data import read_labelled_file
@@ -135,7 +135,11 @@ def train_from_csv(
     if len(split) < MIN_ROWS:
         raise SystemExit(f"{file}: need at least {MIN_ROWS} labelled rows, got {len(split)}")
 
-    encoder = make_encoder(threads=threads, layers=encoder_layers(base_config))
+    encoder = make_encoder(
+        threads=threads,
+        layers=encoder_layers(base_config),
+        adapter=encoder_adapter(base_dir, base_config),
+    )
     emb = embed(split.texts, encoder)
     ngrams = make_hasher(base_config.get("ngram")).transform(split.texts)  # type: ignore[arg-type]
     try:
@@ -155,6 +159,8 @@ def train_from_csv(
         out or ARTIFACTS_DIR / version.replace("+", "_"),
         version=version,
         encoder=encoder,
+        adapter=base_config["encoder"].get("adapter"),  # type: ignore[union-attr]
+        adapter_from=base_dir,
         heads=dict(base_heads, sentiment=head),
         metrics=metrics,
         choices={"user": {"beta": best_beta, "rows": len(split), "held_back": int(cut)}},

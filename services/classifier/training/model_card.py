@@ -61,6 +61,7 @@ def _corrections_section(config: dict[str, Any]) -> list[str]:
 def write_model_card(out: Path, config: dict[str, Any]) -> None:
     metrics: dict[str, dict[str, float]] = config.get("val_metrics", {})
     key = str(config["encoder"].get("key") or config["encoder"].get("onnx"))
+    adapter = config["encoder"].get("adapter")
     lines = [
         f"# Earshot classifier `{config['version']}`",
         "",
@@ -68,8 +69,15 @@ def write_model_card(out: Path, config: dict[str, Any]) -> None:
         f"- command: `{config.get('command', '')}` (seed {config.get('seed')})",
         f"- training data: `{config.get('data', '')}`",
         f"- encoder: all-MiniLM-L6-v2 from the PyPI package `{config['encoder']['package']}`, "
-        f"frozen; the heads were fitted on its {_encoder_kind(key)} embeddings (key `{key}`); "
-        "not stored in this folder",
+        + (
+            f"with a LoRA adapter (rank {adapter['rank']}, `adapter.npz` in this folder, "
+            f"{adapter['epochs']} epoch over the three tasks' train splits, "
+            f"{adapter['train_seconds']} s) merged into its weights at load"
+            if adapter
+            else "frozen"
+        )
+        + f"; the heads were fitted on its {_encoder_kind(key)} embeddings (key `{key}`); "
+        "the base weights are not stored in this folder",
         "- heads: per task, softmax regression on the sentence embedding (mean-pooled "
         f"outputs of layers {', '.join(map(str, config['encoder'].get('layers', [6])))}, each "
         "L2-normalised) plus "

