@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from services.classifier.models import ARTIFACTS_DIR, default_artifact_dir
+from services.classifier.models import ARTIFACTS_DIR
 from services.classifier.training.data import Split
 from services.classifier.training.run import SENTIMENT
 
@@ -192,28 +192,20 @@ def train_from_corrections(
     tolerance: float = 0.0,
     artifacts_dir: Path = ARTIFACTS_DIR,
 ) -> CorrectionsOutcome:
-    from services.classifier.models.artifact import (
-        encoder_adapter,
-        encoder_layers,
-        load_heads,
-    )
-    from services.classifier.models.encoder import make_encoder
     from services.classifier.models.heads import make_hasher
     from services.classifier.training.features import embed
-    from services.classifier.training.finetune import tune_head
+    from services.classifier.training.finetune import Base, tune_head
     from services.classifier.training.run import _say, _seed_everything, write_artifact
 
     _seed_everything(seed)
-    base_dir = default_artifact_dir() if base == "default" else Path(base)
-    if base_dir is None:
-        raise SystemExit("no base artifact to start from; train with --data first")
-    base_config, base_heads = load_heads(base_dir)
-    splits = corrections_to_splits(rows)
-    encoder = make_encoder(
-        threads=threads,
-        layers=encoder_layers(base_config),
-        adapter=encoder_adapter(base_dir, base_config),
+    start = Base.load(base, threads)
+    base_dir, base_config, base_heads, encoder = (
+        start.path,
+        start.config,
+        start.heads,
+        start.encoder,
     )
+    splits = corrections_to_splits(rows)
     hasher = make_hasher(base_config.get("ngram"))  # type: ignore[arg-type]
 
     heads = dict(base_heads)
@@ -254,7 +246,7 @@ def train_from_corrections(
         out or artifacts_dir / version.replace("+", "_"),
         version=version,
         encoder=encoder,
-        adapter=base_config["encoder"].get("adapter"),  # type: ignore[union-attr]
+        adapter=start.adapter,
         adapter_from=base_dir,
         heads=heads,
         metrics=val_new,

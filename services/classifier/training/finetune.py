@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.classifier.models import ARTIFACTS_DIR, default_artifact_dir
 from services.classifier.models.artifact import encoder_adapter, encoder_layers, load_heads
-from services.classifier.models.encoder import make_encoder
+from services.classifier.models.encoder import Encoder, make_encoder
 from services.classifier.models.heads import TaskHead, log_softmax, macro_f1, make_hasher
 from services.classifier.training.data import read_labelled_file
 from services.classifier.training.features import embed
@@ -117,6 +117,33 @@ def tune_head(
     return Tuned(head, base_score, best, best_beta, len(y), int(cut))
 
 
+@dataclass
+class Base:
+    """The artifact a brand or organisation model starts from, and the encoder it reads."""
+
+    path: Path
+    config: dict[str, Any]
+    heads: dict[str, TaskHead]
+    encoder: Encoder
+
+    @classmethod
+    def load(cls, base: str, threads: int | None) -> Base:
+        path = default_artifact_dir() if base == "default" else Path(base)
+        if path is None:
+            raise SystemExit("no base artifact to start from; train with --data first")
+        config, heads = load_heads(path)
+        encoder = make_encoder(
+            threads=threads,
+            layers=encoder_layers(config),
+            adapter=encoder_adapter(path, config),
+        )
+        return cls(path, config, heads, encoder)
+
+    @property
+    def adapter(self) -> Any:
+        return self.config["encoder"].get("adapter")
+
+
 def train_from_csv(
     file: Path,
     *,
@@ -127,18 +154,15 @@ def train_from_csv(
     threads: int | None = None,
 ) -> Path:
     _seed_everything(seed)
-    base_dir = default_artifact_dir() if base == "default" else Path(base)
-    if base_dir is None:
-        raise SystemExit("no base artifact to start from; train with --data first")
-    base_config, base_heads = load_heads(base_dir)
     split = read_labelled_file(file)
     if len(split) < MIN_ROWS:
         raise SystemExit(f"{file}: need at least {MIN_ROWS} labelled rows, got {len(split)}")
-
-    encoder = make_encoder(
-        threads=threads,
-        layers=encoder_layers(base_config),
-        adapter=encoder_adapter(base_dir, base_config),
+    start = Base.load(base, threads)
+    base_dir, base_config, base_heads, encoder = (
+        start.path,
+        start.config,
+        start.heads,
+        start.encoder,
     )
     emb = embed(split.texts, encoder)
     ngrams = make_hasher(base_config.get("ngram")).transform(split.texts)  # type: ignore[arg-type]
@@ -159,7 +183,7 @@ def train_from_csv(
         out or ARTIFACTS_DIR / version.replace("+", "_"),
         version=version,
         encoder=encoder,
-        adapter=base_config["encoder"].get("adapter"),  # type: ignore[union-attr]
+        adapter=start.adapter,
         adapter_from=base_dir,
         heads=dict(base_heads, sentiment=head),
         metrics=metrics,
