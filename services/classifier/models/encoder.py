@@ -13,7 +13,7 @@ depend on which other tweets share its batch and `classify` would not be determi
 Integer matmuls with fixed scales are exact, so each text's embedding is the same in any batch.
 
 On CPUs with native bfloat16 matrix units (Intel AMX, `amx_bf16` in the CPU flags) the same
-weights run faster in PyTorch in bfloat16 (`TorchEncoder`: about 2.7 x the int8 ONNX model on
+weights run faster in PyTorch in bfloat16 (`TorchEncoder`: about twice the int8 ONNX model on
 this project's 2-core benchmark machine, cosine 0.9999 to fp32 where int8 gives 0.994).
 `make_encoder` picks it there when torch is installed; `EARSHOT_CLASSIFIER_ENCODER=onnx|torch`
 forces one.
@@ -57,7 +57,7 @@ EXPORT_VERSION = "3"  # bump when the export/quantisation recipe changes
 LAYERS = 6
 # Which transformer layers' mean-pooled outputs make the embedding (each L2-normalised, then
 # concatenated). The sentence-transformers recipe is the last layer only; linear heads do
-# better on all six (TweetEval val macro-recall of the embedding head 0.667 -> 0.700 on 24k
+# better on all six (TweetEval val macro-recall of the embedding head 0.669 -> 0.700 on 24k
 # SemEval tweets; see docs/classifier.md). An artifact names its layers in config.json.
 LAST_LAYER_ONLY: tuple[int, ...] = (LAYERS,)
 ALL_LAYERS: tuple[int, ...] = tuple(range(1, LAYERS + 1))
