@@ -444,7 +444,8 @@ def cpu_has_bf16_matrix_units() -> bool:
 
 
 def encoder_backend(requested: str | None = None) -> str:
-    """`torch` or `onnx`: the requested one, else `EARSHOT_ENCODER`, else the faster here."""
+    """`torch` or `onnx`: the requested one, else `EARSHOT_CLASSIFIER_ENCODER`, else the
+    faster one on this CPU."""
     choice = (requested or os.environ.get(ENCODER_ENV) or "auto").strip().lower()
     if choice not in ("auto", "torch", "onnx"):
         raise ValueError(f"{ENCODER_ENV} must be auto, torch or onnx, not {choice!r}")

@@ -70,6 +70,8 @@ class PipelineClassifier:
     ) -> None:
         self.model_version = model_version
         self._scorer = scorer
+        # Organisation models: heads (and a model version) per brand; None for the rest.
+        self._scoped = scorer if isinstance(scorer, BrandScopedScorer) else None
         self._languages = languages or LanguageIdentifier()
         self._spam = SpamScorer()
         self._urgency = UrgencyScorer(urgency)
@@ -85,10 +87,9 @@ class PipelineClassifier:
         # unique (text, language, model version) goes through the model once. The language is
         # part of the key because the sentiment blend depends on it, the version because an
         # organisation may have its own heads.
-        scoped = isinstance(self._scorer, BrandScopedScorer)
+        scoped = self._scoped
         versions = [
-            self._scorer.version_for(item.brand) if scoped else self.model_version  # type: ignore[attr-defined]
-            for item in items
+            scoped.version_for(item.brand) if scoped else self.model_version for item in items
         ]
         unique: dict[tuple[str, str, str], int] = {}
         unique_brands: list[str | None] = []  # a brand of each unique key: picks its heads
@@ -99,7 +100,7 @@ class PipelineClassifier:
         scores = self._safe_scores(
             [t for t, _, _ in unique],
             [lang for _, lang, _ in unique],
-            unique_brands if scoped else None,
+            unique_brands,
         )
         out: list[Classification] = []
         for item, text, language, version in zip(items, texts, languages, versions, strict=True):
@@ -132,16 +133,16 @@ class PipelineClassifier:
         return out
 
     def _safe_scores(
-        self, texts: list[str], languages: list[str], brands: list[str | None] | None
+        self, texts: list[str], languages: list[str], brands: list[str | None]
     ) -> TextScores:
         """The model sees non-empty texts only; empty ones get a neutral, no-abuse default."""
         real = [t for t in texts if t]
         real_languages = [lang for t, lang in zip(texts, languages, strict=True) if t]
         if not real:
             got = TextScores([], [], [])
-        elif brands is not None and isinstance(self._scorer, BrandScopedScorer):
+        elif self._scoped is not None:
             real_brands = [b for t, b in zip(texts, brands, strict=True) if t]
-            got = self._scorer.score_texts(real, real_languages, real_brands)
+            got = self._scoped.score_texts(real, real_languages, real_brands)
         else:
             got = self._scorer.score_texts(real, real_languages)
         it = iter(range(len(real)))

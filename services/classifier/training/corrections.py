@@ -150,8 +150,11 @@ class CorrectionsOutcome:
     worse: list[str]
 
 
-def val_metrics(heads: dict[str, Any], data: Path, encoder: Any, hasher: Any) -> dict[str, Any]:
-    """Headline metrics of a set of heads on the shared val splits."""
+def val_metrics(
+    head_sets: Sequence[dict[str, Any]], data: Path, encoder: Any, hasher: Any
+) -> list[dict[str, Any]]:
+    """Headline metrics of each set of heads on the shared val splits (read and featurised
+    once for all of them)."""
     import numpy as np
 
     from services.classifier.training.data import load_shared
@@ -159,7 +162,7 @@ def val_metrics(heads: dict[str, Any], data: Path, encoder: Any, hasher: Any) ->
     from services.classifier.training.run import binary_metrics, sentiment_metrics
 
     shared = load_shared(data)
-    out: dict[str, Any] = {}
+    out: list[dict[str, Any]] = [{} for _ in head_sets]
     for task in ("sentiment", "offensive", "hate"):
         split = getattr(shared, f"{task}_val")
         emb, ngrams = embed(split.texts, encoder), hasher.transform(split.texts)
@@ -168,12 +171,13 @@ def val_metrics(heads: dict[str, Any], data: Path, encoder: Any, hasher: Any) ->
             if task == "sentiment"
             else None
         )
-        probs = heads[task].probs(emb, ngrams, english)
-        out[task] = (
-            sentiment_metrics(split, probs)
-            if task == "sentiment"
-            else binary_metrics(split.labels, probs)
-        )
+        for heads, metrics in zip(head_sets, out, strict=True):
+            probs = heads[task].probs(emb, ngrams, english)
+            metrics[task] = (
+                sentiment_metrics(split, probs)
+                if task == "sentiment"
+                else binary_metrics(split.labels, probs)
+            )
     return out
 
 
@@ -198,13 +202,7 @@ def train_from_corrections(
     from services.classifier.training.run import _say, _seed_everything, write_artifact
 
     _seed_everything(seed)
-    start = Base.load(base, threads)
-    base_dir, base_config, base_heads, encoder = (
-        start.path,
-        start.config,
-        start.heads,
-        start.encoder,
-    )
+    base_dir, base_config, base_heads, encoder = start = Base.load(base, threads)
     splits = corrections_to_splits(rows)
     hasher = make_hasher(base_config.get("ngram"))  # type: ignore[arg-type]
 
@@ -237,8 +235,7 @@ def train_from_corrections(
         )
 
     _say("scoring base and tuned heads on the shared val splits")
-    val_base = val_metrics(base_heads, data, encoder, hasher)
-    val_new = val_metrics(heads, data, encoder, hasher)
+    val_base, val_new = val_metrics([base_heads, heads], data, encoder, hasher)
     ok, worse = no_worse(val_base, val_new, tolerance)
     org = slug(organisation)
     version = version or f"{base_config['version']}+{org}-{datetime.now(UTC):%Y%m%d%H%M}"

@@ -11,16 +11,15 @@ import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from services.classifier.models.encoder import Encoder, cache_root, make_encoder
+from services.classifier.models.encoder import Encoder, cache_root
 
 if TYPE_CHECKING:
     import numpy as np
 
 
-def embed(texts: Sequence[str], encoder: Encoder | None = None) -> np.ndarray:
+def embed(texts: Sequence[str], encoder: Encoder) -> np.ndarray:
     import numpy as np
 
-    encoder = encoder or make_encoder()
     digest = hashlib.sha256(encoder.key.encode())
     for text in texts:
         digest.update(text.encode("utf-8", "surrogatepass"))

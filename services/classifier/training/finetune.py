@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from services.classifier.models import ARTIFACTS_DIR, default_artifact_dir
 from services.classifier.models.artifact import encoder_adapter, encoder_layers, load_heads
@@ -117,8 +117,7 @@ def tune_head(
     return Tuned(head, base_score, best, best_beta, len(y), int(cut))
 
 
-@dataclass
-class Base:
+class Base(NamedTuple):
     """The artifact a brand or organisation model starts from, and the encoder it reads."""
 
     path: Path
@@ -157,13 +156,7 @@ def train_from_csv(
     split = read_labelled_file(file)
     if len(split) < MIN_ROWS:
         raise SystemExit(f"{file}: need at least {MIN_ROWS} labelled rows, got {len(split)}")
-    start = Base.load(base, threads)
-    base_dir, base_config, base_heads, encoder = (
-        start.path,
-        start.config,
-        start.heads,
-        start.encoder,
-    )
+    base_dir, base_config, base_heads, encoder = start = Base.load(base, threads)
     emb = embed(split.texts, encoder)
     ngrams = make_hasher(base_config.get("ngram")).transform(split.texts)  # type: ignore[arg-type]
     try:
