@@ -138,12 +138,27 @@ def train(
             "cores); --no-adapter fits the heads on the frozen encoder only"
         ),
     ] = True,
+    adapter_from: Annotated[
+        str | None,
+        typer.Option(
+            help="With --data: reuse this artifact's encoder adapter (a version or a path) "
+            "instead of training one; only the heads are refitted"
+        ),
+    ] = None,
+    specialists: Annotated[
+        bool,
+        typer.Option(
+            help="With --data: per-language sentiment specialists for the non-English "
+            "languages in the data"
+        ),
+    ] = True,
     tolerance: Annotated[
         float, typer.Option(help="With --corrections: val drop still counted as no worse")
     ] = 0.0,
 ) -> None:
     """Train the classifier heads from a dataset folder (--data), a labelled file (--csv), or
     an organisation's label corrections (--corrections)."""
+    from services.classifier.models import artifact_dir
     from services.classifier.training.finetune import train_from_csv
     from services.classifier.training.run import train_from_shared
 
@@ -190,6 +205,8 @@ def train(
             threads=threads,
             make_default=make_default,
             adapter=adapter,
+            adapter_from=None if adapter_from is None else artifact_dir(adapter_from),
+            specialists=specialists,
         )
     else:
         assert csv is not None

@@ -52,6 +52,16 @@ def default_artifact_dir() -> Path | None:
     return path if (path / "heads.npz").is_file() else None
 
 
+def artifact_dir(spec: str) -> Path:
+    """`default`, a version name under the artifacts folder, or a folder path."""
+    path = default_artifact_dir() if spec == "default" else Path(spec)
+    if path is not None and not (path / "heads.npz").is_file():
+        path = ARTIFACTS_DIR / spec
+    if path is None or not (path / "heads.npz").is_file():
+        raise FileNotFoundError(f"no classifier artifact {spec!r}")
+    return path
+
+
 def load_classifier(
     spec: str | None = None, *, threads: int | None = None, encoder: str | None = None
 ) -> Classifier:
@@ -89,4 +99,4 @@ def load_classifier(
     return PipelineClassifier(hf, model_version=hf.model_version)
 
 
-__all__ = ["Classifier", "ClassifierInput", "load_classifier"]
+__all__ = ["Classifier", "ClassifierInput", "artifact_dir", "load_classifier"]

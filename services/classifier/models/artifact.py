@@ -3,7 +3,8 @@
 Artifact layout (`services/classifier/artifacts/<version>/`):
 - `config.json`: version, n-gram featuriser settings, per-task labels / ensemble weight /
   temperature, val metrics;
-- `heads.npz`: head weights (embedding heads float32, n-gram heads float16);
+- `heads.npz`: head weights (embedding heads float32, n-gram heads and the sentiment head's
+  per-language specialists float16);
 - `model_card.md`: training data, val metrics, date, the command that produced it.
 The encoder itself is not in the artifact: it is rebuilt from the installed package
 (`encoder.make_encoder`), and the one the heads were trained on is recorded in `config.json`.
@@ -144,7 +145,9 @@ class ArtifactScorer:
         english = (
             None if languages is None else np.array([lang in ("en", "und") for lang in languages])
         )
-        sentiment = self.heads["sentiment"].probs(emb, ngrams, english)
+        sentiment = self.heads["sentiment"].probs(
+            emb, ngrams, english, texts=texts, languages=languages
+        )
         offensive = self.heads["offensive"].probs(emb, ngrams)[:, 1]
         hate = self.heads["hate"].probs(emb, ngrams)[:, 1]
         for version, heads in dict(self._brand_heads.values()).items():  # one per version
@@ -155,7 +158,13 @@ class ArtifactScorer:
                 continue
             sub_ng = ngrams[rows] if ngrams is not None else None
             sub_en = english[rows] if english is not None else None
-            sentiment[rows] = heads["sentiment"].probs(emb[rows], sub_ng, sub_en)
+            sentiment[rows] = heads["sentiment"].probs(
+                emb[rows],
+                sub_ng,
+                sub_en,
+                texts=[texts[i] for i in rows],
+                languages=None if languages is None else [languages[i] for i in rows],
+            )
             offensive[rows] = heads["offensive"].probs(emb[rows], sub_ng)[:, 1]
             hate[rows] = heads["hate"].probs(emb[rows], sub_ng)[:, 1]
         return TextScores(

@@ -12,14 +12,19 @@ ranking, fixes over/under-confidence; ECE is reported in the model card).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
     from scipy.sparse import spmatrix
+
+    from services.classifier.models.specialists import LanguageSpecialist
+
+log = logging.getLogger(__name__)
 
 # Hashed character n-grams (`ngrams.CharNgramHasher`): stateless, nothing to ship or drift.
 NGRAM_CONFIG: dict[str, Any] = {"kind": "char-hash-v1", "ngram_range": (2, 5), "n_features": 2**18}
@@ -64,6 +69,10 @@ class TaskHead:
     # Blend weight for texts not in English. MiniLM's word pieces are English, so for other
     # languages the n-gram model knows more; None = use `alpha` for every text.
     alpha_other: float | None = None
+    # Per-language specialists (ISO 639-1 code -> model), blended in log space with weight
+    # `specialist_weight` for texts in their language (see models/specialists.py).
+    specialists: dict[str, LanguageSpecialist] = field(default_factory=dict)
+    specialist_weight: float = 0.0
 
     def component_logprobs(
         self, emb: np.ndarray, ngrams: spmatrix | None
@@ -97,15 +106,34 @@ class TaskHead:
         alpha = self.alphas(len(lp_emb), english)
         return alpha * lp_emb + (1 - alpha) * lp_ng
 
-    def combine(
-        self, lp_emb: np.ndarray, lp_ng: np.ndarray | None, english: np.ndarray | None = None
+    def with_specialists(
+        self,
+        logprobs: np.ndarray,
+        texts: Sequence[str] | None,
+        languages: Sequence[str] | None,
     ) -> np.ndarray:
-        return softmax(self.blend(lp_emb, lp_ng, english) / self.temperature)
+        if not self.specialists or texts is None or languages is None:
+            return logprobs
+        from services.classifier.models.specialists import blend_specialists
+
+        return blend_specialists(
+            logprobs, texts, languages, self.specialists, self.specialist_weight
+        )
 
     def probs(
-        self, emb: np.ndarray, ngrams: spmatrix | None, english: np.ndarray | None = None
+        self,
+        emb: np.ndarray,
+        ngrams: spmatrix | None,
+        english: np.ndarray | None = None,
+        *,
+        texts: Sequence[str] | None = None,
+        languages: Sequence[str] | None = None,
     ) -> np.ndarray:
-        return self.combine(*self.component_logprobs(emb, ngrams), english)
+        """Calibrated probabilities. With `texts` and their `languages` (ISO 639-1 codes),
+        texts in a language with a specialist get its blend too."""
+        z = self.blend(*self.component_logprobs(emb, ngrams), english)
+        z = self.with_specialists(z, texts, languages)
+        return softmax(z / self.temperature)
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         import numpy as np
@@ -114,6 +142,8 @@ class TaskHead:
         if self.ngram_w is not None and self.ngram_b is not None:
             arrays[f"{prefix}.ngram_w"] = self.ngram_w.astype(np.float16)
             arrays[f"{prefix}.ngram_b"] = self.ngram_b
+        for code, specialist in self.specialists.items():
+            arrays |= specialist.to_arrays(f"{prefix}.lang.{code}")
         return arrays
 
     def to_config(self) -> dict[str, Any]:
@@ -123,11 +153,28 @@ class TaskHead:
             "alpha_other": self.alpha_other,
             "temperature": self.temperature,
             "ngrams": self.ngram_w is not None,
+            "specialists": sorted(self.specialists),
+            "specialist_weight": self.specialist_weight,
+            **({"specialist_cues": _cues_digest()} if self.specialists else {}),
         }
 
     @classmethod
     def load(cls, prefix: str, config: Mapping[str, Any], arrays: Mapping[str, Any]) -> TaskHead:
+        from services.classifier.models.specialists import LanguageSpecialist
+
         has_ngrams = bool(config.get("ngrams"))
+        if config.get("specialists") and config.get("specialist_cues") != _cues_digest():
+            log.warning(
+                "%s: the sentiment specialists were trained on polarity cues %s, this code has "
+                "%s; retrain for exact scores",
+                prefix,
+                config.get("specialist_cues"),
+                _cues_digest(),
+            )
+        specialists = {
+            str(code): LanguageSpecialist.load(f"{prefix}.lang.{code}", arrays, str(code))
+            for code in config.get("specialists") or ()
+        }
         return cls(
             labels=tuple(config["labels"]),
             emb_w=arrays[f"{prefix}.emb_w"].astype("float64"),
@@ -137,7 +184,15 @@ class TaskHead:
             alpha=float(config.get("alpha", 1.0)),
             alpha_other=None if config.get("alpha_other") is None else float(config["alpha_other"]),
             temperature=float(config.get("temperature", 1.0)),
+            specialists=specialists,
+            specialist_weight=float(config.get("specialist_weight") or 0.0),
         )
+
+
+def _cues_digest() -> str:
+    from services.classifier.models.polarity import lexicon_digest
+
+    return lexicon_digest()
 
 
 def macro_recall(y: Sequence[int] | np.ndarray, pred: np.ndarray, k: int) -> float:

@@ -8,7 +8,8 @@ to ship, and the same text always maps to the same features.
 
 Text preparation: casefold, whitespace collapsed, padded with one space at each end, so
 word-initial and word-final n-grams are distinct (like sklearn's `char_wb`). N-grams never
-span two texts (a 0 sentinel separates them). Rows are binary and L2-normalised.
+span two texts (a 0 sentinel separates them). Rows are binary and L2-normalised, or raw counts
+(`counts=True`, for tf-idf weighting downstream).
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ _MIX = 0x9E3779B97F4A7C15  # golden-ratio multiplier (Fibonacci hashing) for the
 
 
 class CharNgramHasher:
-    def __init__(self, ngram_range: Sequence[int] = (2, 5), n_features: int = 2**18) -> None:
+    def __init__(
+        self, ngram_range: Sequence[int] = (2, 5), n_features: int = 2**18, *, counts: bool = False
+    ) -> None:
         if n_features & (n_features - 1):
             raise ValueError("n_features must be a power of two")
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         self.n_features = int(n_features)
         self._shift = 64 - (self.n_features.bit_length() - 1)
+        self.counts = counts  # raw n-gram counts, not normalised (for tf-idf weighting)
 
     def transform(self, texts: Sequence[str]) -> Any:
         import numpy as np
@@ -64,6 +68,8 @@ class CharNgramHasher:
             (np.ones(len(row), dtype=np.float32), (row, col)), shape=(n_docs, self.n_features)
         )
         matrix.sum_duplicates()
+        if self.counts:
+            return matrix
         matrix.data[:] = 1.0  # binary: presence, not counts
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0

@@ -172,7 +172,9 @@ def val_metrics(
             else None
         )
         for heads, metrics in zip(head_sets, out, strict=True):
-            probs = heads[task].probs(emb, ngrams, english)
+            probs = heads[task].probs(
+                emb, ngrams, english, texts=split.texts, languages=split.languages()
+            )
             metrics[task] = (
                 sentiment_metrics(split, probs)
                 if task == "sentiment"

@@ -18,6 +18,11 @@ from services.classifier.models.text import normalise_for_model
 XLMT_LANGUAGES = (
     "arabic", "english", "french", "german", "hindi", "italian", "portuguese", "spanish",
 )  # fmt: skip
+# ISO 639-1 code of each split group (the language a text is in, as the classifier names it).
+GROUP_LANGUAGE = {
+    "semeval": "en", "tweeteval": "en", "arabic": "ar", "english": "en", "french": "fr",
+    "german": "de", "hindi": "hi", "italian": "it", "portuguese": "pt", "spanish": "es",
+}  # fmt: skip
 _WORDS = re.compile(r"[^\W_]+")
 SENTIMENT_NAMES = {"negative": 0, "neutral": 1, "positive": 2, "neg": 0, "neu": 1, "pos": 2}
 
@@ -35,6 +40,10 @@ class Split:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    def languages(self) -> list[str]:
+        """Each example's ISO 639-1 code from its group ("und" where the group names none)."""
+        return [GROUP_LANGUAGE.get(group, "und") for group in self.groups]
 
 
 def read_split(folder: Path, split: str, group: str = "") -> Split:

@@ -35,15 +35,19 @@ def blend(base: TaskHead, user_w: object, user_b: object, beta: float) -> TaskHe
     base log-probs = (alpha * Le + (1 - alpha) * Ln) / T, so the blend is linear in the
     weights: the embedding part gets beta * alpha / T * We + (1 - beta) * Wu and the n-gram
     part beta * (1 - alpha) / T * Wn. With n-grams the new head uses alpha = 0.5, so both
-    parts are doubled to undo the halving.
+    parts are doubled to undo the halving. The base's per-language specialists and their
+    weight carry over unchanged.
     """
     import numpy as np
 
     t = base.temperature
+    kept = {"specialists": base.specialists, "specialist_weight": base.specialist_weight}
     emb_w = beta * base.alpha / t * base.emb_w + (1 - beta) * np.asarray(user_w)
     emb_b = beta * base.alpha / t * base.emb_b + (1 - beta) * np.asarray(user_b)
     if base.ngram_w is None or base.ngram_b is None:
-        return TaskHead(base.labels, emb_w.astype(np.float32), emb_b.astype(np.float32), None, None)
+        return TaskHead(
+            base.labels, emb_w.astype(np.float32), emb_b.astype(np.float32), None, None, **kept
+        )
     ng_w = beta * (1 - base.alpha) / t * base.ngram_w
     ng_b = beta * (1 - base.alpha) / t * base.ngram_b
     return TaskHead(
@@ -53,6 +57,7 @@ def blend(base: TaskHead, user_w: object, user_b: object, beta: float) -> TaskHe
         (2 * ng_w).astype(np.float32),
         (2 * ng_b).astype(np.float32),
         alpha=0.5,
+        **kept,
     )
 
 

@@ -58,6 +58,23 @@ def _corrections_section(config: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _specialists_line(config: dict[str, Any]) -> list[str]:
+    sentiment = config.get("heads", {}).get("sentiment", {})
+    codes = sentiment.get("specialists") or []
+    if not codes:
+        return []
+    return [
+        f"- sentiment specialists for {', '.join(codes)}: per language, softmax regression on "
+        "tf-idf weighted hashed character 2-5-grams and word 1-2-grams plus counts of the "
+        "language's positive and negative polarity cues "
+        f"(lexicon `{sentiment.get('specialist_cues')}`), "
+        "fitted on that language's train tweets alone; for a text in one of these languages "
+        "(platform hint or detected) its log-probabilities are blended with the shared "
+        f"head's with weight {sentiment.get('specialist_weight')} (chosen on val) before the "
+        "temperature"
+    ]
+
+
 def write_model_card(out: Path, config: dict[str, Any]) -> None:
     metrics: dict[str, dict[str, float]] = config.get("val_metrics", {})
     key = str(config["encoder"].get("key") or config["encoder"].get("onnx"))
@@ -72,7 +89,14 @@ def write_model_card(out: Path, config: dict[str, Any]) -> None:
         + (
             f"with a LoRA adapter (rank {adapter['rank']}, `adapter.npz` in this folder, "
             f"{adapter['epochs']} epoch over the three tasks' train splits, "
-            f"{adapter['train_seconds']} s) merged into its weights at load"
+            f"{adapter['train_seconds']} s"
+            + (
+                f", reused from `{adapter['reused_from']}`, which trained it with "
+                f"`{adapter.get('reused_from_command')}`"
+                if adapter.get("reused_from")
+                else ""
+            )
+            + ") merged into its weights at load"
             if adapter
             else "frozen"
         )
@@ -84,6 +108,7 @@ def write_model_card(out: Path, config: dict[str, Any]) -> None:
         "softmax regression on hashed character 2-5-grams, blended in log space "
         "(weight `alpha` chosen on val, for sentiment separately for English and other "
         "languages) and temperature-scaled on val",
+        *_specialists_line(config),
         "",
         "## Data",
         "",
@@ -136,7 +161,9 @@ def write_model_card(out: Path, config: dict[str, Any]) -> None:
         "",
         "- Sentiment is trained on tweets; long posts are judged on their first 128 word pieces.",
         "- The encoder's vocabulary is English; Arabic and Hindi rely on the character n-gram "
-        "head and score lower (see per-language rows).",
+        "head and score lower (see per-language rows). The UMSAB Hindi tweets are mostly "
+        "romanised Hindi-English mixes, which language detection does not name Hindi: only a "
+        "platform hint `hi` gives them the Hindi specialist.",
         "- Offensive / hate scores are moderation aids: a human decides. Negative-but-civil "
         "feedback is not abuse.",
         "",

@@ -35,7 +35,7 @@ from services.classifier.training.data import (
     near_duplicate_mask,
 )
 from services.classifier.training.features import embed
-from services.classifier.training.fit import fit_task
+from services.classifier.training.fit import fit_specialists, fit_task
 from services.classifier.training.model_card import write_model_card
 
 SENTIMENT = ("negative", "neutral", "positive")
@@ -105,8 +105,14 @@ def train_from_shared(
     make_default: bool = False,
     adapter: bool = True,
     adapter_epochs: float = 1.0,
+    adapter_from: Path | None = None,
+    specialists: bool = True,
 ) -> Path:
-    """Heads (and, with `adapter`, a LoRA adapter for the encoder) from the shared layout."""
+    """Heads (and, with `adapter`, a LoRA adapter for the encoder) from the shared layout.
+
+    `adapter_from`: an artifact folder whose adapter the encoder reuses instead of training a
+    new one (the heads are refitted; its record says where it came from). `specialists`:
+    per-language sentiment models for the non-English languages (models/specialists.py)."""
     started = time.time()
     _seed_everything(seed)
     version = version or f"minilm-heads-{datetime.now(UTC):%Y%m%d}"
@@ -136,7 +142,10 @@ def train_from_shared(
         )
     adapter_path: Path | None = None
     adapter_info: dict[str, Any] | None = None
-    if adapter:
+    if adapter_from is not None:
+        adapter_path, adapter_info = _reused_adapter(adapter_from)
+        _say(f"reusing the encoder adapter of {adapter_from} ({adapter_info['digest']})")
+    elif adapter:
         from services.classifier.training import adapter as lora
 
         adapter_started = time.time()
@@ -203,7 +212,19 @@ def train_from_shared(
             seed=seed,
             log=_say,
         )
-        probs = head.probs(emb_val, ng_val, english_val)
+        if task == "sentiment" and specialists:
+            report.choices |= fit_specialists(
+                head,
+                train=train,
+                val=val,
+                emb_val=emb_val,
+                ngrams_val=ng_val,
+                english_val=english_val,
+                metric=metric,
+                seed=seed,
+                log=_say,
+            )
+        probs = head.probs(emb_val, ng_val, english_val, texts=val.texts, languages=val.languages())
         metrics[task] = (
             sentiment_metrics(val, probs)
             if task == "sentiment"
@@ -222,6 +243,7 @@ def train_from_shared(
         version=version,
         encoder=encoder,
         adapter=adapter_info,
+        adapter_from=adapter_from,
         heads=heads,
         metrics=metrics,
         choices=choices,
@@ -238,6 +260,19 @@ def train_from_shared(
     if make_default:
         (ARTIFACTS_DIR / "default.txt").write_text(out.name + "\n", encoding="utf-8")
     return path
+
+
+def _reused_adapter(artifact: Path) -> tuple[Path, dict[str, Any]]:
+    """The adapter file and record of an existing artifact, for `adapter_from`."""
+    config = json.loads((artifact / "config.json").read_text(encoding="utf-8"))
+    record = (config.get("encoder") or {}).get("adapter")
+    path = artifact / ADAPTER_FILE
+    if not record or not path.is_file():
+        raise ValueError(f"{artifact} has no encoder adapter to reuse")
+    if adapter_digest(path) != record["digest"]:
+        raise ValueError(f"{path} does not match the digest in {artifact}/config.json")
+    reused = {"reused_from": str(config["version"]), "reused_from_command": config.get("command")}
+    return path, dict(record, **reused)
 
 
 def write_artifact(

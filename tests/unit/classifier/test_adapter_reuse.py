@@ -1,0 +1,51 @@
+"""`earshot train --adapter-from`: reusing an artifact's encoder adapter, checked by digest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from services.classifier.models import artifact_dir, default_artifact_dir
+from services.classifier.models.encoder import ADAPTER_FILE
+from services.classifier.training.run import _reused_adapter
+
+
+@pytest.fixture
+def shipped() -> Path:
+    path = default_artifact_dir()
+    if path is None or not (path / ADAPTER_FILE).is_file():
+        pytest.skip("the shipped artifact has no adapter")
+    return path
+
+
+def test_artifact_dir_takes_default_a_version_or_a_path(shipped: Path) -> None:
+    assert artifact_dir("default") == shipped
+    assert artifact_dir(shipped.name).resolve() == shipped.resolve()
+    assert artifact_dir(str(shipped)) == shipped
+    with pytest.raises(FileNotFoundError, match="no classifier artifact"):
+        artifact_dir("no-such-version")
+
+
+def test_reused_adapter_keeps_its_record_and_says_where_it_came_from(shipped: Path) -> None:
+    config = json.loads((shipped / "config.json").read_text(encoding="utf-8"))
+    path, record = _reused_adapter(shipped)
+    assert path == shipped / ADAPTER_FILE
+    assert record["digest"] == config["encoder"]["adapter"]["digest"]
+    assert record["reused_from"] == config["version"]
+    assert record["reused_from_command"] == config.get("command")
+
+
+def test_a_changed_adapter_file_is_refused(shipped: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(shipped, copy)
+    (copy / ADAPTER_FILE).write_bytes((copy / ADAPTER_FILE).read_bytes()[:-7] + b"changed")
+    with pytest.raises(ValueError, match="does not match the digest"):
+        _reused_adapter(copy)
+    config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
+    del config["encoder"]["adapter"]
+    (copy / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ValueError, match="no encoder adapter"):
+        _reused_adapter(copy)

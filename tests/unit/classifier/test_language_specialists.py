@@ -1,0 +1,148 @@
+"""Per-language sentiment specialists: features, storage, routing by language, fitting."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from services.classifier.models import specialists as sp
+from services.classifier.models.heads import TaskHead
+from services.classifier.models.polarity import lexicon_digest
+from services.classifier.training.data import Split
+from services.classifier.training.fit import fit_specialists
+
+FR_POS = ["j'adore ce service", "merci beaucoup, super équipe", "génial, vraiment top", "bravo"]
+FR_NEG = ["service nul, je suis furieux", "honteux, remboursez-moi", "arnaque totale", "nul nul"]
+FR_NEU = ["le magasin ouvre à 9h", "quelle est l'adresse du siège", "commande passée hier", "ok"]
+
+
+def _specialist(texts: list[str]) -> sp.LanguageSpecialist:
+    chars, words = sp.ngram_counts(texts)
+    char_idf, word_idf = sp.fit_idf(chars, min_df=1), sp.fit_idf(words, min_df=1)
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(2 * sp.BLOCK_FEATURES + sp.CUE_FEATURES, 3)).astype(np.float32)
+    return sp.LanguageSpecialist("fr", char_idf, word_idf, w, np.zeros(3, np.float32))
+
+
+def test_tfidf_rows_are_unit_length_and_unseen_ngrams_weigh_nothing() -> None:
+    train = FR_POS + FR_NEG
+    chars, words = sp.ngram_counts(train)
+    char_idf, word_idf = sp.fit_idf(chars), sp.fit_idf(words)
+    x = sp.features(["j'adore ce service", "zzqx", ""], char_idf, word_idf, "en")
+    assert x.shape[1] == 2 * sp.BLOCK_FEATURES + sp.CUE_FEATURES
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    # Two blocks, each unit length where it has any known n-gram.
+    assert norms[0] == pytest.approx(np.sqrt(2), abs=1e-5)
+    assert norms[1] == 0.0  # nothing seen twice in train: no feature survives MIN_DF
+    assert norms[2] == 0.0
+    assert (x.data > 0).all()
+
+
+def test_idf_keeps_only_ngrams_seen_in_min_df_texts() -> None:
+    chars, _ = sp.ngram_counts(["abc", "abd", "xyz"])
+    idf = sp.fit_idf(chars, min_df=2)
+    df = np.bincount(chars.indices, minlength=chars.shape[1])
+    assert (idf[df >= 2] > 0).all() and (idf[df < 2] == 0).all()
+    assert np.array_equal(idf, idf.astype(np.float16).astype(np.float32))  # stored exactly
+
+
+def test_storage_round_trip_is_exact_and_sparse() -> None:
+    model = _specialist(FR_POS + FR_NEG).rounded()
+    arrays = model.to_arrays("x")
+    kept = int(np.count_nonzero(model.char_idf) + np.count_nonzero(model.word_idf))
+    assert len(arrays["x.cols"]) == kept < 2 * sp.BLOCK_FEATURES // 100
+    again = sp.LanguageSpecialist.load("x", arrays, "fr")
+    texts = [*FR_POS, "texte inconnu"]
+    assert np.array_equal(model.logprobs(texts), again.logprobs(texts))
+
+
+def test_polarity_cues_are_the_last_two_columns() -> None:
+    chars, words = sp.ngram_counts(FR_POS + FR_NEG)
+    char_idf, word_idf = sp.fit_idf(chars), sp.fit_idf(words)
+    x = sp.features(["service nul, honteux", "merci, génial", "rien"], char_idf, word_idf, "fr")
+    cues = x[:, -2:].toarray()
+    assert np.allclose(cues, np.log1p([[0, 2], [2, 0], [0, 0]]))
+    # Another language's cues are not read.
+    assert sp.features(["service nul"], char_idf, word_idf, "de")[:, -2:].nnz == 0
+
+
+def test_a_text_scores_the_same_alone_and_in_a_batch() -> None:
+    model = _specialist(FR_POS + FR_NEG + FR_NEU).rounded()
+    batch = model.logprobs(FR_NEG + FR_POS)
+    for i, text in enumerate(FR_NEG + FR_POS):
+        assert np.allclose(model.logprobs([text])[0], batch[i], atol=1e-12)
+
+
+def test_only_rows_in_a_specialist_language_are_blended() -> None:
+    model = _specialist(FR_POS + FR_NEG).rounded()
+    shared = np.log(np.full((3, 3), 1 / 3))
+    texts = ["j'adore ce service", "I love this", "service nul"]
+    out = sp.blend_specialists(shared, texts, ["fr", "en", "und"], {"fr": model}, 0.6)
+    own = model.logprobs(texts[:1])[0]
+    assert np.allclose(out[0], 0.6 * own + 0.4 * shared[0])
+    assert np.array_equal(out[1:], shared[1:])
+    assert sp.blend_specialists(shared, texts, ["fr"] * 3, {"fr": model}, 0.0) is shared
+
+
+def _split(texts: list[str], labels: list[int], groups: list[str]) -> Split:
+    return Split(texts=list(texts), labels=list(labels), groups=list(groups))
+
+
+def test_fit_specialists_learns_a_language_the_shared_head_cannot_read() -> None:
+    # The shared head sees nothing (zero embedding, no n-grams): it always says neutral.
+    labels3 = ("negative", "neutral", "positive")
+    head = TaskHead(labels3, np.zeros((4, 3)), np.array([0.0, 1.0, 0.0]), None, None)
+    fr_texts = FR_NEG + FR_NEU + FR_POS
+    fr_labels = [0] * 4 + [1] * 4 + [2] * 4
+    train = _split(fr_texts * 6, fr_labels * 6, ["french"] * 72)
+    val_texts = [*fr_texts, "I love it", "meh", "awful"]
+    val = _split(val_texts, [*fr_labels, 2, 1, 0], ["french"] * 12 + ["tweeteval"] * 3)
+    emb_val = np.zeros((len(val_texts), 4))
+
+    def macro_recall(y: np.ndarray, pred: np.ndarray) -> float:
+        return float(np.mean([(pred[y == c] == c).mean() for c in range(3)]))
+
+    choices = fit_specialists(
+        head,
+        train=train,
+        val=val,
+        emb_val=emb_val,
+        ngrams_val=None,
+        english_val=None,
+        metric=macro_recall,
+        log=lambda _: None,
+    )
+    assert choices["specialists"] == ["fr"] and head.specialists.keys() == {"fr"}
+    assert 0 < head.specialist_weight <= 0.9
+    probs = head.probs(emb_val, None, texts=val.texts, languages=val.languages())
+    assert (probs[:12].argmax(axis=1) == np.array(fr_labels)).all()
+    # English rows keep the shared head; without languages nothing is blended.
+    assert (probs[12:].argmax(axis=1) == 1).all()
+    plain = head.probs(emb_val, None)
+    assert (plain.argmax(axis=1) == 1).all()
+
+
+def test_config_round_trip_keeps_the_specialists() -> None:
+    model = _specialist(FR_POS + FR_NEG).rounded()
+    head = TaskHead(
+        ("negative", "neutral", "positive"),
+        np.zeros((4, 3)),
+        np.zeros(3),
+        None,
+        None,
+        specialists={"fr": model},
+        specialist_weight=0.7,
+    )
+    config, arrays = head.to_config(), head.to_arrays("sentiment")
+    assert config["specialists"] == ["fr"] and config["specialist_weight"] == 0.7
+    assert config["specialist_cues"] == lexicon_digest()
+    again = TaskHead.load("sentiment", config, arrays)
+    assert again.specialist_weight == 0.7
+    texts, langs = ["j'adore ce service", "bonjour"], ["fr", "fr"]
+    emb = np.zeros((2, 4))
+    assert np.array_equal(
+        head.probs(emb, None, texts=texts, languages=langs),
+        again.probs(emb, None, texts=texts, languages=langs),
+    )
