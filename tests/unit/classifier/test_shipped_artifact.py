@@ -6,6 +6,8 @@ exports the int8 encoder into the cache (~30 s), later runs reuse it.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from services.classifier.models import (
@@ -49,6 +51,19 @@ def test_clear_examples(shipped: Classifier, lang: str, text: str, label: str) -
     assert result.sentiment.label == label, result.sentiment.scores
     assert result.sentiment.scores[label] > 0.5
     assert result.language.code == lang
+
+
+def test_non_english_sentiment_uses_the_language_specialist(shipped: Classifier) -> None:
+    artifact = default_artifact_dir()
+    assert artifact is not None
+    config = json.loads((artifact / "config.json").read_text(encoding="utf-8"))
+    assert {"ar", "de", "es", "fr", "it", "pt"} <= set(config["heads"]["sentiment"]["specialists"])
+    text = "Le colis n'est jamais arrivé et personne ne répond, honteux"
+    as_french, as_english = shipped.classify(
+        [ClassifierInput("1", text, lang_hint="fr"), ClassifierInput("2", text, lang_hint="en")]
+    )
+    assert as_french.sentiment.label == "negative"
+    assert as_french.sentiment.scores != as_english.sentiment.scores
 
 
 def test_abuse_scores_separate_insults_from_civil_complaints(shipped: Classifier) -> None:
