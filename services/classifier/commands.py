@@ -166,8 +166,8 @@ def train(
         from services.classifier.bench import default_data
         from services.classifier.training.corrections import train_from_database
 
-        if csv is not None:
-            raise typer.BadParameter("--corrections and --csv do not go together")
+        if csv is not None or adapter_from is not None:
+            raise typer.BadParameter("--corrections goes with neither --csv nor --adapter-from")
         outcome = train_from_database(
             organisation,
             data=data or default_data(),
@@ -196,6 +196,8 @@ def train(
         return
     if (data is None) == (csv is None):
         raise typer.BadParameter("give exactly one of --data or --csv")
+    if adapter_from is not None and (csv is not None or not adapter):
+        raise typer.BadParameter("--adapter-from goes with --data, and not with --no-adapter")
     if data is not None:
         path = train_from_shared(
             data,

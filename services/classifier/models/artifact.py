@@ -3,8 +3,8 @@
 Artifact layout (`services/classifier/artifacts/<version>/`):
 - `config.json`: version, n-gram featuriser settings, per-task labels / ensemble weight /
   temperature, val metrics;
-- `heads.npz`: head weights (embedding heads float32, n-gram heads and the sentiment head's
-  per-language specialists float16);
+- `heads.npz`: head weights (embedding heads float32; n-gram heads and the weights of the
+  sentiment head's per-language specialists float16, biases float32);
 - `model_card.md`: training data, val metrics, date, the command that produced it.
 The encoder itself is not in the artifact: it is rebuilt from the installed package
 (`encoder.make_encoder`), and the one the heads were trained on is recorded in `config.json`.

@@ -199,8 +199,7 @@ def train_from_corrections(
     artifacts_dir: Path = ARTIFACTS_DIR,
 ) -> CorrectionsOutcome:
     from services.classifier.models.heads import make_hasher
-    from services.classifier.training.features import embed
-    from services.classifier.training.finetune import Base, tune_head
+    from services.classifier.training.finetune import Base, tune_on_split
     from services.classifier.training.run import _say, _seed_everything, write_artifact
 
     _seed_everything(seed)
@@ -217,9 +216,8 @@ def train_from_corrections(
                 "head kept"
             )
             continue
-        emb, ngrams = embed(split.texts, encoder), hasher.transform(split.texts)
         try:
-            tuned = tune_head(base_heads[task], emb, ngrams, split.labels, seed)
+            tuned = tune_on_split(base_heads[task], split, encoder, hasher, seed)
         except ValueError as exc:
             _say(f"{task}: {exc}; head kept")
             continue

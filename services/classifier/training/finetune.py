@@ -18,9 +18,9 @@ from services.classifier.models import ARTIFACTS_DIR, default_artifact_dir
 from services.classifier.models.artifact import encoder_adapter, encoder_layers, load_heads
 from services.classifier.models.encoder import Encoder, make_encoder
 from services.classifier.models.heads import TaskHead, log_softmax, macro_f1, make_hasher
-from services.classifier.training.data import read_labelled_file
+from services.classifier.training.data import Split, read_labelled_file
 from services.classifier.training.features import embed
-from services.classifier.training.fit import _softmax_lr, fit_temperature
+from services.classifier.training.fit import _softmax_lr, all_labels, fit_temperature
 from services.classifier.training.run import _say, _seed_everything, write_artifact
 
 if TYPE_CHECKING:
@@ -35,13 +35,20 @@ def blend(base: TaskHead, user_w: object, user_b: object, beta: float) -> TaskHe
     base log-probs = (alpha * Le + (1 - alpha) * Ln) / T, so the blend is linear in the
     weights: the embedding part gets beta * alpha / T * We + (1 - beta) * Wu and the n-gram
     part beta * (1 - alpha) / T * Wn. With n-grams the new head uses alpha = 0.5, so both
-    parts are doubled to undo the halving. The base's per-language specialists and their
-    weight carry over unchanged.
+    parts are doubled to undo the halving.
+
+    The base's per-language specialists carry over. In the base they get weight w before the
+    temperature, i.e. w / T of the final log-probs; in the blend that share is beta * w / T,
+    which becomes the new head's specialist weight. (Exact for the specialist part; the rest
+    of a specialist row keeps the base : user ratio up to the factor (1 - w') / (1 - w).)
     """
     import numpy as np
 
     t = base.temperature
-    kept = {"specialists": base.specialists, "specialist_weight": base.specialist_weight}
+    kept = {
+        "specialists": base.specialists,
+        "specialist_weight": min(1.0, beta * base.specialist_weight / t),
+    }
     emb_w = beta * base.alpha / t * base.emb_w + (1 - beta) * np.asarray(user_w)
     emb_b = beta * base.alpha / t * base.emb_b + (1 - beta) * np.asarray(user_b)
     if base.ngram_w is None or base.ngram_b is None:
@@ -83,10 +90,19 @@ class Tuned:
 
 
 def tune_head(
-    base_head: TaskHead, emb: np.ndarray, ngrams: Any, labels: Sequence[int], seed: int
+    base_head: TaskHead,
+    emb: np.ndarray,
+    ngrams: Any,
+    labels: Sequence[int],
+    seed: int,
+    *,
+    texts: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
 ) -> Tuned:
     """Fit a head on a seeded 80% of the rows, blend it with the base head, and pick the blend
-    weight and the temperature on the held-back 20%: never worse than the base there."""
+    weight and the temperature on the held-back 20%: never worse than the base there. With the
+    rows' `texts` and `languages` the base (and the tuned head) are scored as in service: the
+    English / other-language blend and the per-language specialists apply."""
     import numpy as np
 
     y = np.asarray(labels)
@@ -97,13 +113,15 @@ def tune_head(
     present = sorted(set(y[kept].tolist()))
     if len(present) < 2:
         raise ValueError("the training part needs at least two distinct labels")
-    w, b = _softmax_lr(emb[kept], y[kept], 1.0, k, seed)
-    if w.shape[1] != k:  # a label missing from the rows: give it a very low score
-        full_w, full_b = np.zeros((w.shape[0], k), np.float32), np.full(k, -10.0, np.float32)
-        full_w[:, present], full_b[present] = w, b
-        w, b = full_w, full_b
+    w, b = all_labels(*_softmax_lr(emb[kept], y[kept], 1.0, k, seed), present, k)
 
-    lp_base = np.log(np.clip(base_head.probs(emb[held], ngrams[held]), 1e-12, None))
+    held_texts = None if texts is None else [texts[i] for i in held]
+    held_langs = None if languages is None else [languages[i] for i in held]
+    english = None if held_langs is None else np.isin(held_langs, ["en", "und"])
+    base_probs = base_head.probs(
+        emb[held], ngrams[held], english, texts=held_texts, languages=held_langs
+    )
+    lp_base = np.log(np.clip(base_probs, 1e-12, None))
     lp_user = log_softmax(emb[held] @ w + b)
     base_score = macro_f1(y[held], lp_base.argmax(axis=1), k)
     best_beta, best = 1.0, base_score
@@ -115,11 +133,32 @@ def tune_head(
         head = base_head
     else:
         head = blend(base_head, w, b, best_beta)
-        lp_e, lp_n = head.component_logprobs(emb[held], ngrams[held])
-        head.temperature = fit_temperature(
-            lp_e if lp_n is None else head.alpha * lp_e + (1 - head.alpha) * lp_n, y[held]
-        )
+        z = head.blend(*head.component_logprobs(emb[held], ngrams[held]), english)
+        z = head.with_specialists(z, held_texts, held_langs)
+        head.temperature = fit_temperature(z, y[held])
     return Tuned(head, base_score, best, best_beta, len(y), int(cut))
+
+
+def tune_on_split(
+    base_head: TaskHead, split: Split, encoder: Encoder, hasher: Any, seed: int
+) -> Tuned:
+    """`tune_head` on labelled rows, embedded, hashed and language-tagged as in service."""
+    return tune_head(
+        base_head,
+        embed(split.texts, encoder),
+        hasher.transform(split.texts),
+        split.labels,
+        seed,
+        texts=split.texts,
+        languages=detect_languages(split.texts),
+    )
+
+
+def detect_languages(texts: Sequence[str]) -> list[str]:
+    """Each text's language code as the service would name it without a platform hint."""
+    from services.classifier.models.language import LanguageIdentifier
+
+    return [lang.code for lang in LanguageIdentifier().identify(texts, [None] * len(texts))]
 
 
 class Base(NamedTuple):
@@ -162,10 +201,9 @@ def train_from_csv(
     if len(split) < MIN_ROWS:
         raise SystemExit(f"{file}: need at least {MIN_ROWS} labelled rows, got {len(split)}")
     base_dir, base_config, base_heads, encoder = start = Base.load(base, threads)
-    emb = embed(split.texts, encoder)
-    ngrams = make_hasher(base_config.get("ngram")).transform(split.texts)  # type: ignore[arg-type]
+    hasher = make_hasher(base_config.get("ngram"))  # type: ignore[arg-type]
     try:
-        tuned = tune_head(base_heads["sentiment"], emb, ngrams, split.labels, seed)
+        tuned = tune_on_split(base_heads["sentiment"], split, encoder, hasher, seed)
     except ValueError as exc:
         raise SystemExit(f"{file}: {exc}") from None
     _say(

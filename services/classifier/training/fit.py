@@ -43,6 +43,23 @@ def _softmax_lr(
     return w, b
 
 
+def all_labels(
+    w: np.ndarray, b: np.ndarray, present: Sequence[int], k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weights for all k labels when the rows held only `present` (sorted): the missing
+    labels get zero weights and a very low bias."""
+    import numpy as np
+
+    if w.shape[1] == k:
+        return w, b
+    if w.shape[1] == 1:  # sklearn's binary form: logit of present[1] vs present[0]
+        w = np.concatenate([np.zeros_like(w), w], axis=1)
+        b = np.concatenate([np.zeros_like(b), b])
+    full_w, full_b = np.zeros((w.shape[0], k), np.float32), np.full(k, -10.0, np.float32)
+    full_w[:, present], full_b[present] = w, b
+    return full_w, full_b
+
+
 def fit_temperature(logprobs: np.ndarray, y: np.ndarray) -> float:
     """Scalar T minimising NLL of softmax(logprobs / T): coarse log grid, then refine."""
     import numpy as np
@@ -191,7 +208,13 @@ def fit_specialists(
         char_idf, word_idf = fit_idf(chars), fit_idf(words)
         x = features(texts, char_idf, word_idf, code)
         y = np.asarray(train.labels)[rows]
-        w, b = _softmax_lr(x, y, SPECIALIST_C, len(head.labels), seed, max_iter=3000)
+        k = len(head.labels)
+        present = sorted(set(y.tolist()))
+        if len(present) < 2:
+            log(f"  {code}: only one label in train; no specialist")
+            continue
+        w, b = _softmax_lr(x, y, SPECIALIST_C, k, seed, max_iter=3000)
+        w, b = all_labels(w, b, present, k)
         specialists[code] = LanguageSpecialist(code, char_idf, word_idf, w, b).rounded()
         kept = int(np.count_nonzero(char_idf) + np.count_nonzero(word_idf))
         log(f"  {code} specialist: {len(rows)} train texts, {kept} n-grams kept")
@@ -216,10 +239,12 @@ def fit_specialists(
     mixed = z.copy()
     mixed[has] = best_weight * own[has] + (1 - best_weight) * z[has]
     head.temperature = fit_temperature(mixed, yva)
-    return {
+    choices: dict[str, Any] = {
         "specialists": sorted(head.specialists),
         "specialist_C": SPECIALIST_C,
         "specialist_weight": best_weight,
         "temperature": head.temperature,
-        "val_with_specialists": round(best_score, 4),
     }
+    if best_weight > 0:
+        choices["val_with_specialists"] = round(best_score, 4)
+    return choices

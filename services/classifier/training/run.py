@@ -271,6 +271,8 @@ def _reused_adapter(artifact: Path) -> tuple[Path, dict[str, Any]]:
         raise ValueError(f"{artifact} has no encoder adapter to reuse")
     if adapter_digest(path) != record["digest"]:
         raise ValueError(f"{path} does not match the digest in {artifact}/config.json")
+    if record.get("reused_from"):  # reused before: keep the artifact that trained it
+        return path, dict(record)
     reused = {"reused_from": str(config["version"]), "reused_from_command": config.get("command")}
     return path, dict(record, **reused)
 

@@ -29,13 +29,27 @@ def test_artifact_dir_takes_default_a_version_or_a_path(shipped: Path) -> None:
         artifact_dir("no-such-version")
 
 
-def test_reused_adapter_keeps_its_record_and_says_where_it_came_from(shipped: Path) -> None:
-    config = json.loads((shipped / "config.json").read_text(encoding="utf-8"))
-    path, record = _reused_adapter(shipped)
-    assert path == shipped / ADAPTER_FILE
+def test_reused_adapter_keeps_its_record_and_says_where_it_came_from(
+    shipped: Path, tmp_path: Path
+) -> None:
+    # An artifact that trained its adapter itself: the record names it and its command.
+    trained = tmp_path / "trained"
+    shutil.copytree(shipped, trained)
+    config = json.loads((trained / "config.json").read_text(encoding="utf-8"))
+    config["version"], config["command"] = "trained-here", "earshot train --data d"
+    for key in ("reused_from", "reused_from_command"):
+        config["encoder"]["adapter"].pop(key, None)
+    (trained / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    path, record = _reused_adapter(trained)
+    assert path == trained / ADAPTER_FILE
     assert record["digest"] == config["encoder"]["adapter"]["digest"]
-    assert record["reused_from"] == config["version"]
-    assert record["reused_from_command"] == config.get("command")
+    assert record["reused_from"] == "trained-here"
+    assert record["reused_from_command"] == "earshot train --data d"
+    # Reusing it again still names the artifact that trained it, not the one it came through.
+    config["version"], config["encoder"]["adapter"] = "second", record
+    (trained / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    _, again = _reused_adapter(trained)
+    assert again["reused_from"] == "trained-here"
 
 
 def test_a_changed_adapter_file_is_refused(shipped: Path, tmp_path: Path) -> None:

@@ -146,3 +146,26 @@ def test_config_round_trip_keeps_the_specialists() -> None:
         head.probs(emb, None, texts=texts, languages=langs),
         again.probs(emb, None, texts=texts, languages=langs),
     )
+
+
+def test_a_label_missing_from_a_language_gets_a_column_anyway() -> None:
+    from services.classifier.training.fit import _softmax_lr, all_labels
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 4))
+    y = np.where(x[:, 0] > 0, 2, 0)  # no neutral rows
+    w, b = all_labels(*_softmax_lr(x, y, 1.0, 3, 1), [0, 2], 3)
+    assert w.shape == (4, 3) and b[1] == -10.0 and not w[:, 1].any()
+    assert ((x @ w + b).argmax(axis=1) == y).mean() > 0.9
+
+
+def test_a_brand_blend_keeps_the_specialists_share() -> None:
+    from services.classifier.training.finetune import blend
+
+    model = _specialist(FR_POS + FR_NEG).rounded()
+    labels = ("negative", "neutral", "positive")
+    base = TaskHead(labels, np.zeros((4, 3)), np.zeros(3), None, None, temperature=1.2)
+    base.specialists, base.specialist_weight = {"fr": model}, 0.6
+    tuned = blend(base, np.ones((4, 3)), np.zeros(3), beta=0.5)
+    assert tuned.specialists == base.specialists
+    assert tuned.specialist_weight == pytest.approx(0.5 * 0.6 / 1.2)

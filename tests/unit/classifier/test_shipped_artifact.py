@@ -54,16 +54,22 @@ def test_clear_examples(shipped: Classifier, lang: str, text: str, label: str) -
 
 
 def test_non_english_sentiment_uses_the_language_specialist(shipped: Classifier) -> None:
+    from services.classifier.models.artifact import ArtifactScorer
+
     artifact = default_artifact_dir()
     assert artifact is not None
     config = json.loads((artifact / "config.json").read_text(encoding="utf-8"))
     assert {"ar", "de", "es", "fr", "it", "pt"} <= set(config["heads"]["sentiment"]["specialists"])
-    text = "Le colis n'est jamais arrivé et personne ne répond, honteux"
-    as_french, as_english = shipped.classify(
-        [ClassifierInput("1", text, lang_hint="fr"), ClassifierInput("2", text, lang_hint="en")]
-    )
-    assert as_french.sentiment.label == "negative"
-    assert as_french.sentiment.scores != as_english.sentiment.scores
+    scorer = ArtifactScorer(artifact, threads=2)
+    texts = ["Service client nul, je suis furieux", "Merci, livraison parfaite !"]
+    # 'ru' takes the same non-English blend but has no specialist: only the specialist differs.
+    french = scorer.score_texts(texts, ["fr", "fr"]).sentiment
+    other = scorer.score_texts(texts, ["ru", "ru"]).sentiment
+    assert french != other
+    assert max(range(3), key=lambda k: french[0][k]) == 0  # negative
+    assert max(range(3), key=lambda k: french[1][k]) == 2  # positive
+    (result,) = shipped.classify([ClassifierInput("1", texts[0], lang_hint="fr")])
+    assert result.sentiment.label == "negative"
 
 
 def test_abuse_scores_separate_insults_from_civil_complaints(shipped: Classifier) -> None:
