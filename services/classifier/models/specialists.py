@@ -20,6 +20,8 @@ with the rounded arrays, so the model card's figures are what runs.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -134,6 +136,24 @@ class LanguageSpecialist:
 
     @classmethod
     def load(cls, prefix: str, arrays: Mapping[str, Any], language: str) -> LanguageSpecialist:
+        """Built from stored arrays; the same arrays loaded again (an organisation model
+        carries its base's specialists) return the model already in memory (~8 MB each)."""
+        import hashlib
+
+        import numpy as np
+
+        digest = hashlib.sha256(language.encode())
+        for part in ("cols", "idf", "w", "cue_w", "b"):
+            digest.update(memoryview(np.ascontiguousarray(arrays[f"{prefix}.{part}"])).cast("B"))
+        key = digest.hexdigest()
+        with _LOADED_LOCK:
+            loaded = _LOADED.get(key)
+            if loaded is None:
+                loaded = _LOADED[key] = cls._build(prefix, arrays, language)
+        return loaded
+
+    @classmethod
+    def _build(cls, prefix: str, arrays: Mapping[str, Any], language: str) -> LanguageSpecialist:
         import numpy as np
 
         cols = np.asarray(arrays[f"{prefix}.cols"], dtype=np.int64)
@@ -153,7 +173,12 @@ class LanguageSpecialist:
 
     def rounded(self) -> LanguageSpecialist:
         """The model as stored (float16 weights): what inference will run."""
-        return LanguageSpecialist.load("m", self.to_arrays("m"), self.language)
+        return LanguageSpecialist._build("m", self.to_arrays("m"), self.language)
+
+
+# Loaded specialists by content digest, held only while some head uses them.
+_LOADED: weakref.WeakValueDictionary[str, LanguageSpecialist] = weakref.WeakValueDictionary()
+_LOADED_LOCK = threading.Lock()
 
 
 def blend_specialists(

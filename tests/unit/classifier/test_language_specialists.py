@@ -169,3 +169,13 @@ def test_a_brand_blend_keeps_the_specialists_share() -> None:
     tuned = blend(base, np.ones((4, 3)), np.zeros(3), beta=0.5)
     assert tuned.specialists == base.specialists
     assert tuned.specialist_weight == pytest.approx(0.5 * 0.6 / 1.2)
+
+
+def test_the_same_stored_specialist_is_loaded_once() -> None:
+    model = _specialist(FR_POS + FR_NEG).rounded()
+    arrays = model.to_arrays("x")
+    first = sp.LanguageSpecialist.load("x", arrays, "fr")
+    assert sp.LanguageSpecialist.load("x", dict(arrays), "fr") is first
+    assert sp.LanguageSpecialist.load("x", arrays, "de") is not first  # other cues
+    changed = dict(arrays, **{"x.b": arrays["x.b"] + 1})
+    assert sp.LanguageSpecialist.load("x", changed, "fr") is not first
