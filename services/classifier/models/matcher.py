@@ -40,7 +40,10 @@ class CueMatcher:
         table: dict[str, list[CueHit]] = {}
         for category, phrases in cues.items():
             for phrase in phrases:
-                table.setdefault(_key(phrase), []).append(CueHit(category, phrase.rstrip("*")))
+                hits = table.setdefault(_key(phrase), [])
+                # Spellings that fold alike ('للأسف' / 'للاسف') are one cue, found once.
+                if all(hit.category != category for hit in hits):
+                    hits.append(CueHit(category, phrase.rstrip("*")))
         for key, hits in table.items():
             self._automaton.add_word(key, tuple(hits))
         self._empty = not table

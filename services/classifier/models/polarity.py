@@ -25,7 +25,6 @@ import json
 from functools import cache
 
 from services.classifier.models.matcher import CueMatcher
-from services.classifier.models.text import fold
 
 # fmt: off
 POSITIVE: dict[str, tuple[str, ...]] = {
@@ -127,19 +126,8 @@ NEGATIVE: dict[str, tuple[str, ...]] = {
 def matcher(language: str) -> CueMatcher:
     """The positive / negative cue matcher of one language (empty for others)."""
     return CueMatcher(
-        {
-            "positive": _distinct(POSITIVE.get(language, ())),
-            "negative": _distinct(NEGATIVE.get(language, ())),
-        }
+        {"positive": POSITIVE.get(language, ()), "negative": NEGATIVE.get(language, ())}
     )
-
-
-def _distinct(cues: tuple[str, ...]) -> list[str]:
-    """One cue per folded form: spelling variants ('للأسف' / 'للاسف') count as one cue."""
-    seen: dict[str, str] = {}
-    for cue in cues:
-        seen.setdefault(fold(cue.rstrip("*")) + ("*" if cue.endswith("*") else ""), cue)
-    return list(seen.values())
 
 
 def polarity_counts(texts: list[str], language: str) -> list[tuple[int, int]]:

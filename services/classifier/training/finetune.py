@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -156,9 +157,16 @@ def tune_on_split(
 
 def detect_languages(texts: Sequence[str]) -> list[str]:
     """Each text's language code as the service would name it without a platform hint."""
+    identified = _language_identifier().identify(texts, [None] * len(texts))
+    return [lang.code for lang in identified]
+
+
+@cache
+def _language_identifier() -> Any:
+    """One identifier per process: its detectors take seconds to build."""
     from services.classifier.models.language import LanguageIdentifier
 
-    return [lang.code for lang in LanguageIdentifier().identify(texts, [None] * len(texts))]
+    return LanguageIdentifier()
 
 
 class Base(NamedTuple):

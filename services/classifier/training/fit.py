@@ -223,22 +223,19 @@ def fit_specialists(
     yva = np.asarray(val.labels)
     val_langs = val.languages()
     z = head.blend(*head.component_logprobs(emb_val, ngrams_val), english_val)
-    # Each specialist scores its val texts once; the weights then only re-mix log-probs.
+    # Each specialist scores its val texts once; the weights then only re-mix log-probs
+    # (rows without a specialist have own == z, so they stay as they are).
     own = blend_specialists(z, val.texts, val_langs, specialists, 1.0)
-    has = np.isin(np.asarray(val_langs, dtype=object), list(specialists))
-    best_weight, best_score = 0.0, metric(yva, z.argmax(axis=1))
+    best_weight, best_score, best_mixed = 0.0, metric(yva, z.argmax(axis=1)), z
     for weight in np.round(np.linspace(0.1, 0.9, 9), 2):
-        mixed = z.copy()
-        mixed[has] = weight * own[has] + (1 - weight) * z[has]
+        mixed = weight * own + (1 - weight) * z
         score = metric(yva, mixed.argmax(axis=1))
         log(f"  specialist weight {weight}: val {score:.4f}")
         if score > best_score + 1e-9:
-            best_weight, best_score = float(weight), score
+            best_weight, best_score, best_mixed = float(weight), score, mixed
     head.specialists = specialists if best_weight > 0 else {}
     head.specialist_weight = best_weight
-    mixed = z.copy()
-    mixed[has] = best_weight * own[has] + (1 - best_weight) * z[has]
-    head.temperature = fit_temperature(mixed, yva)
+    head.temperature = fit_temperature(best_mixed, yva)
     choices: dict[str, Any] = {
         "specialists": sorted(head.specialists),
         "specialist_C": SPECIALIST_C,
