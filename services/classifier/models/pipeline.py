@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from schemas.mention import Abuse, Classification, Sentiment, SentimentLabel
-from services.classifier.models.language import LanguageIdentifier
+from schemas.mention import Abuse, Classification, Language, Sentiment, SentimentLabel
+from services.classifier.models.language import LanguageIdentifier, normalise_hint
 from services.classifier.models.spam import SpamScorer
 from services.classifier.models.text import normalise_for_model
 from services.classifier.models.urgency import UrgencyScorer, UrgencySettings
@@ -82,7 +82,7 @@ class PipelineClassifier:
         texts = [
             normalise_for_model(item.text if isinstance(item.text, str) else "") for item in items
         ]
-        languages = self._languages.identify(texts, [item.lang_hint for item in items])
+        languages = self._identify(texts, [item.lang_hint for item in items])
         # Dedup: retweets and copy-paste campaigns repeat the same text within a batch; each
         # unique (text, language, model version) goes through the model once. The language is
         # part of the key because the sentiment blend depends on it, the version because an
@@ -131,6 +131,16 @@ class PipelineClassifier:
                 )
             )
         return out
+
+    def _identify(self, texts: list[str], hints: list[str | None]) -> list[Language]:
+        """Language per text, each distinct (text, hint) identified once: a retweet storm
+        costs one detection, not one per copy."""
+        unique: dict[tuple[str, str | None], int] = {}
+        keys = [(text, normalise_hint(hint)) for text, hint in zip(texts, hints, strict=True)]
+        for key in keys:
+            unique.setdefault(key, len(unique))
+        found = self._languages.identify([t for t, _ in unique], [h for _, h in unique])
+        return [found[unique[key]] for key in keys]
 
     def _safe_scores(
         self, texts: list[str], languages: list[str], brands: list[str | None]

@@ -70,6 +70,28 @@ def test_duplicates_in_a_batch_get_identical_results(vader: Classifier) -> None:
     assert len({r.model_dump_json() for r in results}) == 1
 
 
+def test_language_is_identified_once_per_distinct_text_and_hint(
+    vader: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    identifier = vader._languages  # type: ignore[attr-defined]
+    seen: list[list[str]] = []
+    real = identifier.identify
+
+    def counting(texts: list[str], hints: list[str | None]) -> list[object]:
+        seen.append(list(texts))
+        return real(texts, hints)
+
+    monkeypatch.setattr(identifier, "identify", counting)
+    storm = "RT @brand your app logged me out again and again"
+    items = [ClassifierInput(str(i), storm) for i in range(20)]
+    items += [ClassifierInput("hinted", storm, lang_hint="en-GB")]
+    items += [ClassifierInput("other", "Das Paket ist nie angekommen")]
+    results = vader.classify(items)
+    assert len(seen) == 1 and len(seen[0]) == 3  # no hint, hint "en", the German text
+    assert [r.language.method for r in results[:21]] == ["detected"] * 20 + ["hint"]
+    assert results[-1].language.code == "de"
+
+
 def test_same_input_same_output_across_calls(vader: Classifier) -> None:
     items = [ClassifierInput(str(i), t) for i, t in enumerate(ODD_TEXTS[:6])]
     first = [r.model_dump_json() for r in vader.classify(items)]
