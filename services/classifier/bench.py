@@ -133,6 +133,50 @@ def throughput(
     }
 
 
+def compare(models: list[str], data: Path, n: int, rounds: int = 3) -> list[dict[str, Any]]:
+    """Steady-state speed of several models in one process, in alternating rounds, so that
+    a shared machine's drift hits them alike: tweets/s in batches of 256 (median of the
+    rounds) and the latency of 64-mention batches (all rounds pooled)."""
+    import statistics
+
+    from services.classifier.models import ClassifierInput, load_classifier
+    from services.classifier.training.data import load_shared
+
+    shared = load_shared(data)
+    pool = shared.sentiment_val.texts + shared.offensive_val.texts + shared.hate_val.texts
+    pool += shared.sentiment_train.texts[: max(0, n - len(pool))]
+    items = [ClassifierInput(str(i), t) for i, t in enumerate(pool[:n])]
+    loaded = {spec: load_classifier(spec) for spec in models}
+    for model in loaded.values():
+        model.classify(items[:256])  # lazy loading (language models) out of the timings
+    rates: dict[str, list[float]] = {spec: [] for spec in models}
+    latencies: dict[str, list[float]] = {spec: [] for spec in models}
+    for _ in range(rounds):
+        for spec, model in loaded.items():
+            started = time.perf_counter()
+            for start in range(0, len(items), 256):
+                model.classify(items[start : start + 256])
+            rates[spec].append(len(items) / (time.perf_counter() - started))
+            for start in range(0, min(len(items), 3200), 64):
+                t1 = time.perf_counter()
+                model.classify(items[start : start + 64])
+                latencies[spec].append((time.perf_counter() - t1) * 1000)
+    out = []
+    for spec, model in loaded.items():
+        ms = sorted(latencies[spec])
+        out.append(
+            {
+                "model_version": model.model_version,
+                "tweets": len(items),
+                "rounds": [round(r, 1) for r in rates[spec]],
+                "steady_tweets_per_s": round(statistics.median(rates[spec]), 1),
+                "batch64_p50_ms": round(ms[len(ms) // 2], 1),
+                "batch64_p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 1),
+            }
+        )
+    return out
+
+
 def render(command: str, results: dict[str, Any]) -> str:
     lines = [
         SECTION,
@@ -231,8 +275,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=10_000, help="tweets for the throughput run")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--compare",
+        default="",
+        help="comma-separated models: only compare their steady-state speed in one process "
+        "(printed, not written)",
+    )
     args = parser.parse_args(argv)
     command = "python -m services.classifier.bench " + " ".join(argv or sys.argv[1:])
+    if args.compare:
+        specs = [m.strip() for m in args.compare.split(",") if m.strip()]
+        rows = compare(specs, args.data, args.n)
+        print(json.dumps(rows, indent=2))
+        return
     from services.classifier.models.encoder import cpu_has_bf16_matrix_units
 
     # Both backends where this CPU runs bfloat16 natively; the int8 one everywhere.

@@ -77,7 +77,11 @@ def classify_stream(
 @app.command()
 def classify(
     model: Annotated[
-        str, typer.Option(help="'default' (shipped artifact), 'vader', or an HF name/path")
+        str,
+        typer.Option(
+            help="'default' (shipped artifact), an artifact version or folder, 'vader', or an "
+            "HF name/path"
+        ),
     ] = "default",
     threads: Annotated[int | None, typer.Option(help="CPU threads for inference")] = None,
     batch_size: Annotated[int, typer.Option(min=1)] = 256,
@@ -155,6 +159,16 @@ def train(
     tolerance: Annotated[
         float, typer.Option(help="With --corrections: val drop still counted as no worse")
     ] = 0.0,
+    depth: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=6,
+            help="With --data: transformer blocks of the encoder to run (1-6); the adapter "
+            "and heads are trained on that many, and inference costs about depth/6 of the "
+            "full encoder",
+        ),
+    ] = 6,
 ) -> None:
     """Train the classifier heads from a dataset folder (--data), a labelled file (--csv), or
     an organisation's label corrections (--corrections)."""
@@ -198,6 +212,8 @@ def train(
         raise typer.BadParameter("give exactly one of --data or --csv")
     if adapter_from is not None and (csv is not None or not adapter):
         raise typer.BadParameter("--adapter-from goes with --data, and not with --no-adapter")
+    if depth != 6 and data is None:
+        raise typer.BadParameter("--depth goes with --data (other training keeps the base's)")
     if data is not None:
         path = train_from_shared(
             data,
@@ -209,6 +225,7 @@ def train(
             adapter=adapter,
             adapter_from=None if adapter_from is None else artifact_dir(adapter_from),
             specialists=specialists,
+            depth=depth,
         )
     else:
         assert csv is not None

@@ -65,12 +65,16 @@ def artifact_dir(spec: str) -> Path:
 def load_classifier(
     spec: str | None = None, *, threads: int | None = None, encoder: str | None = None
 ) -> Classifier:
-    """spec None/'default' = the shipped artifact; 'vader' = the published VADER baseline; any
-    other string = a Hugging Face model name or local path loaded with transformers
-    AutoModelForSequenceClassification (label mapping from its config id2label)."""
+    """spec None/'default' = the shipped artifact; 'vader' = the published VADER baseline; the
+    version name of an artifact in the artifacts folder (e.g. 'minilm-l6-lora-v4') or an
+    artifact folder; any other string = a Hugging Face model name or local path loaded with
+    transformers AutoModelForSequenceClassification (label mapping from its config id2label)."""
     from services.classifier.models.pipeline import PipelineClassifier
 
     name = (spec or "default").strip()
+    shipped = ARTIFACTS_DIR / name
+    if name and "/" not in name and (shipped / "heads.npz").is_file():
+        name = str(shipped)
     if name.lower() == "vader":
         from services.classifier.models.vader import VADER_VERSION, VaderScorer
 

@@ -66,10 +66,12 @@ def encoder_adapter(path: Path, config: dict[str, object]) -> Path | None:
 def ensure_onnx_for(path: Path) -> Path:
     """Export (once) the int8 ONNX encoder an artifact needs: for images without torch, where
     the runtime cannot export it."""
-    from services.classifier.models.encoder import ensure_onnx
+    from services.classifier.models.encoder import depth_of, ensure_onnx
 
     config = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
-    return ensure_onnx(adapter=encoder_adapter(path, config))
+    return ensure_onnx(
+        adapter=encoder_adapter(path, config), depth=depth_of(encoder_layers(config))
+    )
 
 
 def _encoder_identity(config: dict[str, object]) -> tuple[object, ...]:

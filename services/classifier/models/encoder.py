@@ -122,9 +122,24 @@ ADAPTED = (
 )
 
 
-def adapted_modules(layers: int = LAYERS) -> list[str]:
-    """The linear layers a LoRA adapter changes (every one in the six blocks)."""
-    return [f"encoder.layer.{i}.{name}" for i in range(layers) for name in ADAPTED]
+def adapted_modules(depth: int = LAYERS) -> list[str]:
+    """The linear layers a LoRA adapter changes (every one in the first `depth` blocks)."""
+    return [f"encoder.layer.{i}.{name}" for i in range(depth) for name in ADAPTED]
+
+
+def depth_of(layers: Sequence[int]) -> int:
+    """How many transformer blocks must run to produce these layers' outputs."""
+    return max(layers)
+
+
+def truncate(model: Any, depth: int) -> Any:
+    """Keep the first `depth` transformer blocks of a BertModel (in place): the outputs of
+    those blocks are unchanged, the blocks after them are never run."""
+    if not 1 <= depth <= len(model.encoder.layer):
+        raise ValueError(f"depth must be 1..{len(model.encoder.layer)}, got {depth}")
+    model.encoder.layer = model.encoder.layer[:depth]
+    model.config.num_hidden_layers = depth
+    return model
 
 
 def adapter_digest(path: Path) -> str:
@@ -132,14 +147,21 @@ def adapter_digest(path: Path) -> str:
 
 
 def merge_adapter(model: Any, path: Path) -> None:
-    """Add scale * B @ A to each adapted weight of a float32 BertModel, in place."""
+    """Add scale * B @ A to each adapted weight of a float32 BertModel, in place. The adapter
+    may cover fewer blocks than the model runs (one trained on a shallower encoder), or more
+    (the blocks past a truncated model's depth are not run, so their part is not needed)."""
     import numpy as np
     import torch
 
     modules = dict(model.named_modules())
     with np.load(path) as arrays:
         scale = float(arrays["scale"])
-        for name in adapted_modules():
+        present = [n for n in adapted_modules() if f"{n}.A" in arrays]
+        if not present:
+            raise ValueError(f"{path} holds no LoRA weights for this encoder")
+        for name in present:
+            if name not in modules:
+                continue  # a block past the truncated model's depth
             a = torch.from_numpy(arrays[f"{name}.A"].astype(np.float32))
             b = torch.from_numpy(arrays[f"{name}.B"].astype(np.float32))
             with torch.no_grad():
@@ -150,11 +172,17 @@ def _adapter_tag(adapter: Path | None) -> str:
     return f"-A{adapter_digest(adapter)}" if adapter else ""
 
 
-def ensure_onnx(model_dir: Path | None = None, adapter: Path | None = None) -> Path:
-    """Path of the int8 ONNX encoder (with a LoRA adapter merged in, if given), exporting and
-    quantising it on first use."""
+def _depth_tag(depth: int) -> str:
+    return "" if depth == LAYERS else f"-D{depth}"
+
+
+def ensure_onnx(
+    model_dir: Path | None = None, adapter: Path | None = None, depth: int = LAYERS
+) -> Path:
+    """Path of the int8 ONNX encoder (with a LoRA adapter merged in, if given, and only the
+    first `depth` blocks), exporting and quantising it on first use."""
     model_dir = model_dir or package_model_dir()
-    name = f"minilm-l6-v2-{_weights_key(model_dir)}{_adapter_tag(adapter)}"
+    name = f"minilm-l6-v2-{_weights_key(model_dir)}{_adapter_tag(adapter)}{_depth_tag(depth)}"
     target_dir = cache_root() / "encoder" / name
     target = target_dir / "model.int8.onnx"
     if target.is_file():
@@ -166,7 +194,7 @@ def ensure_onnx(model_dir: Path | None = None, adapter: Path | None = None) -> P
         if not target.is_file():
             log.info("exporting the MiniLM encoder to ONNX int8 in %s (first use)", target_dir)
             fp32 = target_dir / "model.fp32.onnx"
-            _export_fp32(model_dir, fp32, adapter)
+            _export_fp32(model_dir, fp32, adapter, depth)
             tmp = target_dir / "model.int8.onnx.tmp"
             _quantise(fp32, tmp, model_dir)
             tmp.replace(target)  # atomic: readers never see a half-written model
@@ -174,14 +202,17 @@ def ensure_onnx(model_dir: Path | None = None, adapter: Path | None = None) -> P
     return target
 
 
-def _export_fp32(model_dir: Path, out: Path, adapter: Path | None = None) -> None:
+def _export_fp32(
+    model_dir: Path, out: Path, adapter: Path | None = None, depth: int = LAYERS
+) -> None:
     import torch
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
+    model = truncate(AutoModel.from_pretrained(str(model_dir), local_files_only=True), depth)
     if adapter is not None:
         merge_adapter(model, adapter)
     model.eval()
+    layers = tuple(range(1, depth + 1))
 
     class Hidden(torch.nn.Module):
         def __init__(self, bert: Any) -> None:
@@ -201,11 +232,11 @@ def _export_fp32(model_dir: Path, out: Path, adapter: Path | None = None) -> Non
             (ids, torch.ones_like(ids)),
             str(out),
             input_names=["input_ids", "attention_mask"],
-            output_names=[f"hidden_{layer}" for layer in ALL_LAYERS],
+            output_names=[f"hidden_{layer}" for layer in layers],
             dynamic_axes={
                 "input_ids": {0: "batch", 1: "seq"},
                 "attention_mask": {0: "batch", 1: "seq"},
-                **{f"hidden_{layer}": {0: "batch", 1: "seq"} for layer in ALL_LAYERS},
+                **{f"hidden_{layer}": {0: "batch", 1: "seq"} for layer in layers},
             },
             opset_version=17,
             dynamo=False,
@@ -333,7 +364,7 @@ class OnnxEncoder:
         # tokenizer, lingua and the other services.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        path = onnx_path or ensure_onnx(adapter=adapter)
+        path = onnx_path or ensure_onnx(adapter=adapter, depth=depth_of(self.layers))
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.key = f"{path.parent.name}-onnx-int8{_layers_tag(self.layers)}"
         self._outputs = [f"hidden_{layer}" for layer in self.layers]
@@ -382,6 +413,8 @@ class TorchEncoder:
         model = AutoModel.from_pretrained(
             str(model_dir), local_files_only=True, attn_implementation="eager"
         )
+        # Only the blocks the heads read run: an artifact of the first 3 layers costs half.
+        truncate(model, depth_of(self.layers))
         if adapter is not None:
             merge_adapter(model, adapter)  # in float32, before rounding to bfloat16
         self._model = model.eval().to(torch.bfloat16)

@@ -51,9 +51,11 @@ def train_adapter(
     lr: float = 5e-4,
     threads: int | None = None,
     max_tokens: int = 128,
+    depth: int = 6,
     log: Any = print,
 ) -> tuple[dict[str, np.ndarray], float]:
-    """Fine-tune LoRA weights; returns ({module.A / module.B: array}, scale)."""
+    """Fine-tune LoRA weights; returns ({module.A / module.B: array}, scale). `depth`: train
+    the encoder cut to its first `depth` blocks (the task heads read the last of them)."""
     import os
 
     import numpy as np
@@ -66,6 +68,7 @@ def train_adapter(
         adapted_modules,
         load_tokenizer,
         package_model_dir,
+        truncate,
     )
 
     torch.manual_seed(seed)
@@ -74,6 +77,7 @@ def train_adapter(
     model = AutoModel.from_pretrained(
         str(model_dir), local_files_only=True, attn_implementation="eager"
     )
+    truncate(model, depth)
     for p in model.parameters():
         p.requires_grad_(False)
     scale = ALPHA / RANK
@@ -90,7 +94,7 @@ def train_adapter(
 
     adapters: dict[str, LoRALinear] = {}
     modules = dict(model.named_modules())
-    for name in adapted_modules():
+    for name in adapted_modules(depth):
         parent_name, _, attr = name.rpartition(".")
         adapters[name] = LoRALinear(modules[name])
         setattr(modules[parent_name], attr, adapters[name])

@@ -75,6 +75,16 @@ def _specialists_line(config: dict[str, Any]) -> list[str]:
     ]
 
 
+def _depth_note(layers: list[int]) -> str:
+    depth = max(layers)
+    if depth >= 6:
+        return ""
+    return (
+        f"; only its first {depth} of 6 transformer blocks run (the adapter was trained on "
+        f"them, and inference costs about {depth}/6 of the full encoder)"
+    )
+
+
 def write_model_card(out: Path, config: dict[str, Any]) -> None:
     metrics: dict[str, dict[str, float]] = config.get("val_metrics", {})
     key = str(config["encoder"].get("key") or config["encoder"].get("onnx"))
@@ -100,6 +110,7 @@ def write_model_card(out: Path, config: dict[str, Any]) -> None:
             if adapter
             else "frozen"
         )
+        + _depth_note(config["encoder"].get("layers", [6]))
         + f"; the heads were fitted on its {_encoder_kind(key)} embeddings (key `{key}`); "
         "the base weights are not stored in this folder",
         "- heads: per task, softmax regression on the sentence embedding (mean-pooled "

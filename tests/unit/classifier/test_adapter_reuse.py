@@ -63,3 +63,16 @@ def test_a_changed_adapter_file_is_refused(shipped: Path, tmp_path: Path) -> Non
     (copy / "config.json").write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(ValueError, match="no encoder adapter"):
         _reused_adapter(copy)
+
+
+def test_a_shallow_adapter_is_not_reused_deeper(shipped: Path, tmp_path: Path) -> None:
+    from services.classifier.training.run import train_from_shared
+
+    shallow = tmp_path / "shallow"
+    shutil.copytree(shipped, shallow)
+    config = json.loads((shallow / "config.json").read_text(encoding="utf-8"))
+    config["encoder"]["adapter"]["depth"] = 3
+    (shallow / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    # Refused before the data is read: the folder given as data does not even exist.
+    with pytest.raises(ValueError, match="trained on 3 encoder blocks; --depth 6"):
+        train_from_shared(tmp_path / "no-data", adapter_from=shallow, depth=6)

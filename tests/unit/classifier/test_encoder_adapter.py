@@ -59,3 +59,45 @@ def test_both_backends_merge_the_adapter(
     assert encoder.adapter_digest(trained) in onnx_path.parent.name
     onnx = encoder.OnnxEncoder(threads=1, onnx_path=onnx_path).encode(TEXTS)
     assert ((a * onnx).sum(axis=1) > 0.97).all()  # int8 export of the same adapted weights
+
+
+def test_a_shallow_encoder_runs_only_the_blocks_its_layers_need(trained: Path) -> None:
+    full = encoder.TorchEncoder(threads=1, layers=encoder.ALL_LAYERS, adapter=trained)
+    shallow = encoder.TorchEncoder(threads=1, layers=(1, 2, 3), adapter=trained)
+    assert len(shallow._model.encoder.layer) == 3
+    assert shallow.key != full.key
+    # The first three blocks compute exactly what they compute inside the full encoder.
+    assert np.array_equal(shallow.encode(TEXTS), full.encode(TEXTS)[:, : 3 * 384])
+
+
+def test_an_adapter_trained_shallow_covers_only_its_blocks(tmp_path: Path) -> None:
+    texts = (POSITIVE + NEGATIVE) * 2
+    labels = ([1] * 4 + [0] * 4) * 2
+    weights, scale = lora.train_adapter(
+        [lora.TaskData("toy", texts, labels, 2)],
+        seed=3,
+        batch_size=8,
+        threads=1,
+        depth=2,
+        log=print,
+    )
+    assert {k.rsplit(".", 1)[0] for k in weights} == set(encoder.adapted_modules(2))
+    path = tmp_path / encoder.ADAPTER_FILE
+    lora.save(path, weights, scale)
+    base = encoder.TorchEncoder(threads=1, layers=(1, 2)).encode(TEXTS)
+    adapted = encoder.TorchEncoder(threads=1, layers=(1, 2), adapter=path).encode(TEXTS)
+    assert not np.array_equal(base, adapted)
+
+
+def test_truncation_and_merging_refuse_what_does_not_fit(tmp_path: Path) -> None:
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(encoder.package_model_dir()), local_files_only=True)
+    with pytest.raises(ValueError, match=r"depth must be 1\.\.6"):
+        encoder.truncate(model, 7)
+    with pytest.raises(ValueError, match=r"depth must be 1\.\.6"):
+        encoder.truncate(model, 0)
+    empty = tmp_path / encoder.ADAPTER_FILE
+    np.savez(empty, scale=np.float32(2.0), unrelated=np.zeros(3))
+    with pytest.raises(ValueError, match="no LoRA weights"):
+        encoder.merge_adapter(model, empty)

@@ -40,3 +40,27 @@ def test_package_weights_are_found_without_a_hub() -> None:
     model_dir = encoder.package_model_dir()
     assert (model_dir / "model.safetensors").is_file()
     assert (model_dir / "tokenizer.json").is_file()
+
+
+@pytest.mark.slow
+def test_a_shallow_encoder_exports_only_its_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onnx
+
+    monkeypatch.setenv("EARSHOT_CACHE", str(tmp_path))
+    path = encoder.ensure_onnx(depth=2)
+    assert path.parent.name.endswith("-D2")
+    graph = onnx.load(str(path)).graph
+    assert [o.name for o in graph.output] == ["hidden_1", "hidden_2"]
+    assert not any("layer.2" in node.name for node in graph.node)  # block 3 is not there
+    texts = ["I love it", "Worst service ever", "Le service est nul", "ok"]
+    shallow = encoder.OnnxEncoder(threads=1, layers=(1, 2))
+    assert shallow.key.startswith(path.parent.name)
+    a = shallow.encode(texts)
+    b = encoder.TorchEncoder(threads=1, layers=(1, 2)).encode(texts)
+    assert a.shape == b.shape == (4, 768)
+    # int8 against bfloat16 of the same two blocks: close, per layer.
+    for layer in range(2):
+        part = slice(layer * 384, (layer + 1) * 384)
+        assert ((a[:, part] * b[:, part]).sum(axis=1) > 0.97).all()

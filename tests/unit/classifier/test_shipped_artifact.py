@@ -98,3 +98,19 @@ def test_odd_text_through_the_trained_model(shipped: Classifier) -> None:
     results = shipped.classify([ClassifierInput(str(i), t) for i, t in enumerate(odd)])
     assert len(results) == len(odd)
     assert all(abs(sum(r.sentiment.scores.values()) - 1) < 1e-3 for r in results)
+
+
+def test_every_shipped_version_loads_by_name() -> None:
+    from services.classifier.models import ARTIFACTS_DIR
+
+    versions = sorted(p.parent.name for p in ARTIFACTS_DIR.glob("*/heads.npz"))
+    default = default_artifact_dir()
+    assert default is not None and default.name in versions
+    for version in versions:
+        model = load_classifier(version, threads=2)  # a version name, not a hub model name
+        assert model.model_version == version
+        (result,) = model.classify([ClassifierInput("1", CLEAR[1][1])])
+        assert result.sentiment.label == "negative"
+        config = json.loads((ARTIFACTS_DIR / version / "config.json").read_text())
+        assert (ARTIFACTS_DIR / version / "model_card.md").is_file()
+        assert config["version"] == version
