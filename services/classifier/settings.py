@@ -10,7 +10,10 @@ from services.shared.settings import EarshotSettings
 class ClassifierSettings(EarshotSettings):
     classifier_model: str | None = Field(
         default=None,
-        description="Model: unset = the shipped artifact; `vader`; or a Hugging Face name/path",
+        description=(
+            "Model: unset = the shipped artifact; a shipped version by name "
+            "(e.g. `minilm-l6-lora-v4`); `vader`; or a Hugging Face name/path"
+        ),
     )
     classifier_encoder: Literal["auto", "torch", "onnx"] = Field(
         default="auto",
