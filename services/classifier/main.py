@@ -42,12 +42,15 @@ class ClassifierService:
 
     async def start(self) -> None:
         if self.model is None:
-            self.model = await asyncio.to_thread(
+            model = await asyncio.to_thread(
                 load_classifier,
                 self.settings.classifier_model,
                 threads=self.settings.classifier_threads,
                 encoder=self.settings.classifier_encoder,
             )
+            # Before the first delivery: lazy loads would otherwise stall a batch mid-stream.
+            await asyncio.to_thread(model.warm_up)
+            self.model = model
         log.info("classifier model loaded", extra={"model_version": self.model.model_version})
         bus = self.resources.bus
         self.loop = ConsumerLoop(

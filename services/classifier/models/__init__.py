@@ -42,6 +42,9 @@ class Classifier(Protocol):
 
     def classify(self, items: Sequence[ClassifierInput]) -> list[Classification]: ...
 
+    def warm_up(self) -> None:
+        """Load lazily loaded parts now (language models, hashers), before serving."""
+
 
 def default_artifact_dir() -> Path | None:
     """The shipped artifact folder, or None when the repo ships none yet."""

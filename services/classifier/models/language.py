@@ -61,18 +61,34 @@ class LanguageIdentifier:
         self._lock = threading.Lock()
         self._fast: LanguageDetector | None = None
         self._full: LanguageDetector | None = None
+        self._preloaded = False
+
+    def preload(self) -> None:
+        """Load every language's models now (~3.4 s and a few hundred MB on the benchmark
+        machine) rather than each on the first text that needs it, which stalls that batch
+        (~0.5 s measured mid-stream). For services; a one-off command can stay lazy."""
+        with self._lock:
+            if not self._preloaded:
+                self._fast, self._full = self._build(preload=True)
+                self._preloaded = True
 
     def _detectors(self) -> tuple[LanguageDetector, LanguageDetector]:
         with self._lock:
             if self._fast is None or self._full is None:
-                from lingua import Language as LinguaLanguage
-                from lingua import LanguageDetectorBuilder
-
-                langs = [getattr(LinguaLanguage, name) for name in self._languages]
-                builder = LanguageDetectorBuilder.from_languages(*langs)
-                self._fast = builder.with_low_accuracy_mode().build()
-                self._full = LanguageDetectorBuilder.from_languages(*langs).build()
+                self._fast, self._full = self._build(preload=False)
             return self._fast, self._full
+
+    def _build(self, *, preload: bool) -> tuple[LanguageDetector, LanguageDetector]:
+        from lingua import Language as LinguaLanguage
+        from lingua import LanguageDetectorBuilder
+
+        langs = [getattr(LinguaLanguage, name) for name in self._languages]
+        fast = LanguageDetectorBuilder.from_languages(*langs).with_low_accuracy_mode()
+        full = LanguageDetectorBuilder.from_languages(*langs)
+        if preload:
+            fast = fast.with_preloaded_language_models()
+            full = full.with_preloaded_language_models()
+        return fast.build(), full.build()
 
     def identify(self, texts: Sequence[str], hints: Sequence[str | None]) -> list[Language]:
         results: list[Language | None] = [None] * len(texts)

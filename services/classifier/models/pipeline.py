@@ -57,6 +57,20 @@ class BrandScopedScorer(Protocol):
     ) -> TextScores: ...
 
 
+# One text per specialist language: the first batch that needs a specialist would otherwise
+# pay for importing its hashers mid-stream (~0.8 s measured with the shipped model).
+WARM_UP_TEXTS = (
+    "ok thanks",
+    "Le service client est vraiment nul",
+    "Das Paket ist nie angekommen",
+    "No funciona la app desde ayer",
+    "Adoro questo prodotto, grazie",
+    "O atendimento foi ótimo, recomendo",
+    "الخدمة سيئة جدا",
+    "सेवा बहुत खराब है",
+)
+
+
 class PipelineClassifier:
     """Implements `Classifier` on top of any `TextScorer`."""
 
@@ -75,6 +89,14 @@ class PipelineClassifier:
         self._languages = languages or LanguageIdentifier()
         self._spam = SpamScorer()
         self._urgency = UrgencyScorer(urgency)
+
+    def warm_up(self) -> None:
+        """Load what the first batches would otherwise load lazily (for a service, before it
+        reports ready): every language model, and what each specialist language needs."""
+        from services.classifier.models import ClassifierInput
+
+        self._languages.preload()
+        self.classify([ClassifierInput(f"warm-up-{i}", t) for i, t in enumerate(WARM_UP_TEXTS)])
 
     def classify(self, items: Sequence[ClassifierInput]) -> list[Classification]:
         if not items:

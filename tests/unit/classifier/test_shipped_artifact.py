@@ -114,3 +114,14 @@ def test_every_shipped_version_loads_by_name() -> None:
         config = json.loads((ARTIFACTS_DIR / version / "config.json").read_text())
         assert (ARTIFACTS_DIR / version / "model_card.md").is_file()
         assert config["version"] == version
+
+
+def test_warm_up_loads_what_batches_would_load_lazily(shipped: Classifier) -> None:
+    from services.classifier.models.specialists import _hashers
+
+    shipped.warm_up()
+    assert shipped._languages._preloaded  # type: ignore[attr-defined]
+    assert _hashers.cache_info().currsize == 1  # the specialists' hashers are built
+    shipped.warm_up()  # idempotent
+    (result,) = shipped.classify([ClassifierInput("1", "Je suis très déçu, c'est horrible.")])
+    assert result.language.code == "fr"
