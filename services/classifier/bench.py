@@ -146,9 +146,11 @@ def compare(models: list[str], data: Path, n: int, rounds: int = 3) -> list[dict
     pool = shared.sentiment_val.texts + shared.offensive_val.texts + shared.hate_val.texts
     pool += shared.sentiment_train.texts[: max(0, n - len(pool))]
     items = [ClassifierInput(str(i), t) for i, t in enumerate(pool[:n])]
+    if len(items) < 64:
+        raise ValueError("compare needs at least 64 tweets (--n)")
     loaded = {spec: load_classifier(spec) for spec in models}
     for model in loaded.values():
-        model.classify(items[:256])  # lazy loading (language models) out of the timings
+        model.warm_up()  # lazy loading (language models, hashers) out of the timings
     rates: dict[str, list[float]] = {spec: [] for spec in models}
     latencies: dict[str, list[float]] = {spec: [] for spec in models}
     for _ in range(rounds):

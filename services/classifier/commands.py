@@ -160,15 +160,15 @@ def train(
         float, typer.Option(help="With --corrections: val drop still counted as no worse")
     ] = 0.0,
     depth: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
             max=6,
-            help="With --data: transformer blocks of the encoder to run (1-6); the adapter "
-            "and heads are trained on that many, and inference costs about depth/6 of the "
-            "full encoder",
+            help="With --data: transformer blocks of the encoder to run (1-6; default: the "
+            "--adapter-from adapter's, else 6); the adapter and heads are trained on that "
+            "many, and inference costs about depth/6 of the full encoder",
         ),
-    ] = 6,
+    ] = None,
 ) -> None:
     """Train the classifier heads from a dataset folder (--data), a labelled file (--csv), or
     an organisation's label corrections (--corrections)."""
@@ -176,6 +176,8 @@ def train(
     from services.classifier.training.finetune import train_from_csv
     from services.classifier.training.run import train_from_shared
 
+    if depth is not None and (corrections or data is None):
+        raise typer.BadParameter("--depth goes with --data (other training keeps the base's)")
     if corrections:
         from services.classifier.bench import default_data
         from services.classifier.training.corrections import train_from_database
@@ -212,8 +214,6 @@ def train(
         raise typer.BadParameter("give exactly one of --data or --csv")
     if adapter_from is not None and (csv is not None or not adapter):
         raise typer.BadParameter("--adapter-from goes with --data, and not with --no-adapter")
-    if depth != 6 and data is None:
-        raise typer.BadParameter("--depth goes with --data (other training keeps the base's)")
     if data is not None:
         path = train_from_shared(
             data,

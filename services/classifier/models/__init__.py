@@ -68,29 +68,39 @@ def artifact_dir(spec: str) -> Path:
 def load_classifier(
     spec: str | None = None, *, threads: int | None = None, encoder: str | None = None
 ) -> Classifier:
-    """spec None/'default' = the shipped artifact; 'vader' = the published VADER baseline; the
-    version name of an artifact in the artifacts folder (e.g. 'minilm-l6-lora-v4') or an
-    artifact folder; any other string = a Hugging Face model name or local path loaded with
-    transformers AutoModelForSequenceClassification (label mapping from its config id2label)."""
+    """spec None/'default' = the shipped artifact; 'vader' = the published VADER baseline; an
+    artifact folder, or the version name of one in the artifacts folder (e.g.
+    'minilm-l6-lora-v4'; looked up as `artifact_dir` does: a folder path first); any other
+    string = a Hugging Face model name or local path loaded with transformers
+    AutoModelForSequenceClassification (label mapping from its config id2label). Organisation
+    models (activated corrections) apply on top of the shipped artifact they were trained on,
+    by any of its names."""
     from services.classifier.models.pipeline import PipelineClassifier
 
     name = (spec or "default").strip()
-    shipped = ARTIFACTS_DIR / name
-    if name and "/" not in name and (shipped / "heads.npz").is_file():
-        name = str(shipped)
     if name.lower() == "vader":
         from services.classifier.models.vader import VADER_VERSION, VaderScorer
 
         return PipelineClassifier(VaderScorer(), model_version=VADER_VERSION)
-    if name.lower() == "default" or (Path(name).is_dir() and (Path(name) / "heads.npz").is_file()):
-        artifact = default_artifact_dir() if name.lower() == "default" else Path(name)
+    default = default_artifact_dir()
+    if name.lower() == "default":
+        artifact = default
+    else:
+        try:
+            artifact = artifact_dir(name)
+        except FileNotFoundError:
+            artifact = None
+    if artifact is not None or name.lower() == "default":
         if artifact is None:
             log.warning("no shipped classifier artifact; using the VADER baseline")
             return load_classifier("vader", threads=threads)
         try:
             from services.classifier.models.artifact import ArtifactScorer, organisation_artifacts
 
-            scoped = organisation_artifacts(ARTIFACTS_DIR) if name.lower() == "default" else []
+            # Organisation models apply on top of a shipped base whose encoder they share
+            # (ArtifactScorer skips the others with a warning), not on arbitrary folders.
+            shipped = artifact.resolve().parent == ARTIFACTS_DIR.resolve()
+            scoped = organisation_artifacts(ARTIFACTS_DIR) if shipped else []
             scorer = ArtifactScorer(artifact, threads=threads, scoped=scoped, backend=encoder)
         except ImportError as exc:
             if name.lower() != "default":

@@ -127,6 +127,16 @@ def adapted_modules(depth: int = LAYERS) -> list[str]:
     return [f"encoder.layer.{i}.{name}" for i in range(depth) for name in ADAPTED]
 
 
+def adapter_depth(keys: set[str], path: Path | str = "adapter") -> int:
+    """How many blocks an adapter file's arrays cover; refuses a partial or foreign file (its
+    arrays must be exactly the A and B of every adapted module of the first k blocks)."""
+    for depth in range(LAYERS, 0, -1):
+        expected = {f"{name}.{part}" for name in adapted_modules(depth) for part in ("A", "B")}
+        if keys == expected:
+            return depth
+    raise ValueError(f"{path} holds no complete LoRA adapter for this encoder")
+
+
 def depth_of(layers: Sequence[int]) -> int:
     """How many transformer blocks must run to produce these layers' outputs."""
     return max(layers)
@@ -148,20 +158,21 @@ def adapter_digest(path: Path) -> str:
 
 def merge_adapter(model: Any, path: Path) -> None:
     """Add scale * B @ A to each adapted weight of a float32 BertModel, in place. The adapter
-    may cover fewer blocks than the model runs (one trained on a shallower encoder), or more
-    (the blocks past a truncated model's depth are not run, so their part is not needed)."""
+    must cover every block the model runs; it may cover more (an adapter trained on 6 blocks
+    used by a model cut to 3: the blocks past its depth never run, so their part is unused)."""
     import numpy as np
     import torch
 
     modules = dict(model.named_modules())
     with np.load(path) as arrays:
         scale = float(arrays["scale"])
-        present = [n for n in adapted_modules() if f"{n}.A" in arrays]
-        if not present:
-            raise ValueError(f"{path} holds no LoRA weights for this encoder")
-        for name in present:
-            if name not in modules:
-                continue  # a block past the truncated model's depth
+        depth = adapter_depth(set(arrays.files) - {"scale"}, path)
+        if depth < len(model.encoder.layer):
+            raise ValueError(
+                f"{path} adapts {depth} encoder blocks; the model runs "
+                f"{len(model.encoder.layer)}, and would run blocks it never adapted"
+            )
+        for name in adapted_modules(len(model.encoder.layer)):
             a = torch.from_numpy(arrays[f"{name}.A"].astype(np.float32))
             b = torch.from_numpy(arrays[f"{name}.B"].astype(np.float32))
             with torch.no_grad():

@@ -75,13 +75,19 @@ def _specialists_line(config: dict[str, Any]) -> list[str]:
     ]
 
 
-def _depth_note(layers: list[int]) -> str:
+def _depth_note(layers: list[int], adapter: dict[str, Any] | None) -> str:
     depth = max(layers)
     if depth >= 6:
         return ""
+    if adapter is None:
+        trained = ""
+    elif int(adapter.get("depth", 6)) == depth:
+        trained = f"the adapter was trained on these {depth} blocks; "
+    else:
+        trained = f"the adapter was trained on {adapter.get('depth', 6)} blocks; "
     return (
-        f"; only its first {depth} of 6 transformer blocks run (the adapter was trained on "
-        f"them, and inference costs about {depth}/6 of the full encoder)"
+        f"; only its first {depth} of 6 transformer blocks run ({trained}inference costs "
+        f"about {depth}/6 of the full encoder)"
     )
 
 
@@ -110,7 +116,7 @@ def write_model_card(out: Path, config: dict[str, Any]) -> None:
             if adapter
             else "frozen"
         )
-        + _depth_note(config["encoder"].get("layers", [6]))
+        + _depth_note(config["encoder"].get("layers", [6]), adapter)
         + f"; the heads were fitted on its {_encoder_kind(key)} embeddings (key `{key}`); "
         "the base weights are not stored in this folder",
         "- heads: per task, softmax regression on the sentence embedding (mean-pooled "

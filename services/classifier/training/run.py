@@ -108,7 +108,7 @@ def train_from_shared(
     adapter_epochs: float = 1.0,
     adapter_from: Path | None = None,
     specialists: bool = True,
-    depth: int = LAYERS,
+    depth: int | None = None,
 ) -> Path:
     """Heads (and, with `adapter`, a LoRA adapter for the encoder) from the shared layout.
 
@@ -116,17 +116,23 @@ def train_from_shared(
     new one (the heads are refitted; its record says where it came from). `specialists`:
     per-language sentiment models for the non-English languages (models/specialists.py).
     `depth`: how many of the encoder's transformer blocks run; the heads read the outputs of
-    all of them, and a new adapter is trained on that many (fewer blocks: faster inference)."""
+    all of them, and a new adapter is trained on that many (fewer blocks: faster inference).
+    None: the reused adapter's depth, else all six."""
     started = time.time()
     adapter_path: Path | None = None
     adapter_info: dict[str, Any] | None = None
     if adapter_from is not None:  # checked before any work
         adapter_path, adapter_info = _reused_adapter(adapter_from)
-        if depth > adapter_info.get("depth", LAYERS):
+        trained_on = int(adapter_info.get("depth", LAYERS))
+        depth = trained_on if depth is None else depth
+        if depth > trained_on:
             raise ValueError(
-                f"the adapter of {adapter_from} was trained on {adapter_info['depth']} encoder "
+                f"the adapter of {adapter_from} was trained on {trained_on} encoder "
                 f"blocks; --depth {depth} would run blocks it never adapted"
             )
+    depth = LAYERS if depth is None else depth
+    if not 1 <= depth <= LAYERS:
+        raise ValueError(f"depth must be 1..{LAYERS}, got {depth}")
     _seed_everything(seed)
     version = version or f"minilm-heads-{datetime.now(UTC):%Y%m%d}"
     out = out or ARTIFACTS_DIR / version

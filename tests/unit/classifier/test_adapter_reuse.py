@@ -71,8 +71,10 @@ def test_a_shallow_adapter_is_not_reused_deeper(shipped: Path, tmp_path: Path) -
     shallow = tmp_path / "shallow"
     shutil.copytree(shipped, shallow)
     config = json.loads((shallow / "config.json").read_text(encoding="utf-8"))
-    config["encoder"]["adapter"]["depth"] = 3
+    config["encoder"]["adapter"]["depth"] = 2
     (shallow / "config.json").write_text(json.dumps(config), encoding="utf-8")
     # Refused before the data is read: the folder given as data does not even exist.
-    with pytest.raises(ValueError, match="trained on 3 encoder blocks; --depth 6"):
-        train_from_shared(tmp_path / "no-data", adapter_from=shallow, depth=6)
+    with pytest.raises(ValueError, match="trained on 2 encoder blocks; --depth 3"):
+        train_from_shared(tmp_path / "no-data", adapter_from=shallow, depth=3)
+    with pytest.raises(ValueError, match=r"depth must be 1\.\.6, got 7"):
+        train_from_shared(tmp_path / "no-data", adapter=False, depth=7)

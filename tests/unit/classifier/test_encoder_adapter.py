@@ -99,5 +99,22 @@ def test_truncation_and_merging_refuse_what_does_not_fit(tmp_path: Path) -> None
         encoder.truncate(model, 0)
     empty = tmp_path / encoder.ADAPTER_FILE
     np.savez(empty, scale=np.float32(2.0), unrelated=np.zeros(3))
-    with pytest.raises(ValueError, match="no LoRA weights"):
+    with pytest.raises(ValueError, match="no complete LoRA adapter"):
         encoder.merge_adapter(model, empty)
+    # An adapter of the first 2 blocks cannot adapt a model that runs 3 ...
+    two = {
+        f"{name}.{part}": np.zeros((1, 1), dtype=np.float16)
+        for name in encoder.adapted_modules(2)
+        for part in ("A", "B")
+    }
+    shallow = tmp_path / "two.npz"
+    np.savez(shallow, scale=np.float32(2.0), **two)
+    encoder.truncate(model, 3)
+    with pytest.raises(ValueError, match="adapts 2 encoder blocks; the model runs 3"):
+        encoder.merge_adapter(model, shallow)
+    # ... and a file missing one module's weights is not an adapter at all.
+    partial = dict(two)
+    del partial[f"{encoder.adapted_modules(2)[-1]}.B"]
+    np.savez(shallow, scale=np.float32(2.0), **partial)
+    with pytest.raises(ValueError, match="no complete LoRA adapter"):
+        encoder.merge_adapter(model, shallow)

@@ -119,9 +119,13 @@ def test_every_shipped_version_loads_by_name() -> None:
 def test_warm_up_loads_what_batches_would_load_lazily(shipped: Classifier) -> None:
     from services.classifier.models.specialists import _hashers
 
+    _hashers.cache_clear()  # other tests in this process may have built them already
     shipped.warm_up()
-    assert shipped._languages._preloaded  # type: ignore[attr-defined]
+    languages = shipped._languages  # type: ignore[attr-defined]
+    assert languages._preloaded
     assert _hashers.cache_info().currsize == 1  # the specialists' hashers are built
-    shipped.warm_up()  # idempotent
+    detectors = (languages._fast, languages._full)
+    shipped.warm_up()  # idempotent: nothing is loaded twice
+    assert (languages._fast, languages._full) == detectors
     (result,) = shipped.classify([ClassifierInput("1", "Je suis très déçu, c'est horrible.")])
     assert result.language.code == "fr"
