@@ -81,12 +81,7 @@ def quality(model_spec: str, data: Path, encoder: str | None = None) -> dict[str
 def throughput(
     model_spec: str, data: Path, n: int, threads: int | None, encoder: str
 ) -> dict[str, Any]:
-    from services.classifier.training.data import load_shared
-
-    shared = load_shared(data)
-    pool = shared.sentiment_val.texts + shared.offensive_val.texts + shared.hate_val.texts
-    pool += shared.sentiment_train.texts[: max(0, n - len(pool))]
-    texts = pool[:n]
+    texts = tweet_pool(data, n)
     payload = "".join(
         json.dumps({"id": str(i), "text": t, "author_followers": i % 50_000}) + "\n"
         for i, t in enumerate(texts)
@@ -119,7 +114,6 @@ def throughput(
         t1 = time.perf_counter()
         classifier.classify(items[start : start + 64])
         latencies.append(time.perf_counter() - t1)
-    ms = sorted(x * 1000 for x in latencies)
     return {
         "encoder": encoder,
         "tweets": len(texts),
@@ -127,9 +121,27 @@ def throughput(
         "cli_wall_s": round(wall, 1),
         "cli_tweets_per_s": round(len(texts) / wall, 1),
         "steady_tweets_per_s": round(len(texts) / steady, 1),
-        "batch64_p50_ms": round(ms[len(ms) // 2], 1),
-        "batch64_p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 1),
-        "batch64_batches": len(ms),
+        **batch_latency([x * 1000 for x in latencies]),
+    }
+
+
+def tweet_pool(data: Path, n: int) -> list[str]:
+    """The benchmark's tweets: every val split, topped up from sentiment train, first n."""
+    from services.classifier.training.data import load_shared
+
+    shared = load_shared(data)
+    pool = shared.sentiment_val.texts + shared.offensive_val.texts + shared.hate_val.texts
+    pool += shared.sentiment_train.texts[: max(0, n - len(pool))]
+    return pool[:n]
+
+
+def batch_latency(ms: list[float]) -> dict[str, Any]:
+    """p50 / p99 of 64-mention batch latencies (milliseconds) and how many there were."""
+    ordered = sorted(ms)
+    return {
+        "batch64_p50_ms": round(ordered[len(ordered) // 2], 1),
+        "batch64_p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1),
+        "batch64_batches": len(ordered),
     }
 
 
@@ -140,12 +152,8 @@ def compare(models: list[str], data: Path, n: int, rounds: int = 3) -> list[dict
     import statistics
 
     from services.classifier.models import ClassifierInput, load_classifier
-    from services.classifier.training.data import load_shared
 
-    shared = load_shared(data)
-    pool = shared.sentiment_val.texts + shared.offensive_val.texts + shared.hate_val.texts
-    pool += shared.sentiment_train.texts[: max(0, n - len(pool))]
-    items = [ClassifierInput(str(i), t) for i, t in enumerate(pool[:n])]
+    items = [ClassifierInput(str(i), t) for i, t in enumerate(tweet_pool(data, n))]
     if len(items) < 64:
         raise ValueError("compare needs at least 64 tweets (--n)")
     loaded = {spec: load_classifier(spec) for spec in models}
@@ -163,20 +171,16 @@ def compare(models: list[str], data: Path, n: int, rounds: int = 3) -> list[dict
                 t1 = time.perf_counter()
                 model.classify(items[start : start + 64])
                 latencies[spec].append((time.perf_counter() - t1) * 1000)
-    out = []
-    for spec, model in loaded.items():
-        ms = sorted(latencies[spec])
-        out.append(
-            {
-                "model_version": model.model_version,
-                "tweets": len(items),
-                "rounds": [round(r, 1) for r in rates[spec]],
-                "steady_tweets_per_s": round(statistics.median(rates[spec]), 1),
-                "batch64_p50_ms": round(ms[len(ms) // 2], 1),
-                "batch64_p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 1),
-            }
-        )
-    return out
+    return [
+        {
+            "model_version": model.model_version,
+            "tweets": len(items),
+            "rounds": [round(r, 1) for r in rates[spec]],
+            "steady_tweets_per_s": round(statistics.median(rates[spec]), 1),
+            **batch_latency(latencies[spec]),
+        }
+        for spec, model in loaded.items()
+    ]
 
 
 def render(command: str, results: dict[str, Any]) -> str:

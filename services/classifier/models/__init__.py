@@ -82,9 +82,8 @@ def load_classifier(
         from services.classifier.models.vader import VADER_VERSION, VaderScorer
 
         return PipelineClassifier(VaderScorer(), model_version=VADER_VERSION)
-    default = default_artifact_dir()
     if name.lower() == "default":
-        artifact = default
+        artifact = default_artifact_dir()
     else:
         try:
             artifact = artifact_dir(name)

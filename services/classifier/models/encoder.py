@@ -223,7 +223,7 @@ def _export_fp32(
     if adapter is not None:
         merge_adapter(model, adapter)
     model.eval()
-    layers = tuple(range(1, depth + 1))
+    layers = ALL_LAYERS[:depth]
 
     class Hidden(torch.nn.Module):
         def __init__(self, bert: Any) -> None:
