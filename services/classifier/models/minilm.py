@@ -1,0 +1,176 @@
+"""MiniLM's forward pass in plain PyTorch, for inference without transformers.
+
+Importing transformers and building its `BertModel` took ~4–5 s of every `earshot classify`
+start on the 2-core benchmark machine (the bert modelling module alone ~3.4 s), more than the
+model's weights take to load. This module builds the same network from the package's
+`config.json` and `model.safetensors`: the module names match `BertModel`'s, so the LoRA
+merge and `truncate` work on either, and the operations are the ones transformers' eager
+attention runs, in the same order, so the hidden states are bit-identical to it in float32
+and bfloat16 (`tests/unit/classifier/test_minilm.py`). Training and the ONNX export keep
+using transformers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+@dataclass
+class MiniLMConfig:
+    hidden_size: int
+    num_attention_heads: int
+    num_hidden_layers: int
+    intermediate_size: int
+    vocab_size: int
+    max_position_embeddings: int
+    type_vocab_size: int
+    layer_norm_eps: float
+
+    @classmethod
+    def from_file(cls, path: Path) -> MiniLMConfig:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("model_type") != "bert" or raw.get("hidden_act", "gelu") != "gelu":
+            raise ValueError(f"{path} is not a BERT encoder with GELU (MiniLM)")
+        return cls(**{name: raw[name] for name in cls.__dataclass_fields__})
+
+
+class _Embeddings(nn.Module):
+    def __init__(self, config: MiniLMConfig) -> None:
+        super().__init__()
+        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size)
+        self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
+        self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        width = input_ids.shape[1]
+        positions = torch.arange(width).unsqueeze(0)
+        embeddings = self.word_embeddings(input_ids) + self.token_type_embeddings(
+            torch.zeros_like(input_ids)
+        )
+        embeddings = embeddings + self.position_embeddings(positions)
+        return self.LayerNorm(embeddings)
+
+
+class _SelfAttention(nn.Module):
+    def __init__(self, config: MiniLMConfig) -> None:
+        super().__init__()
+        self.head_size = config.hidden_size // config.num_attention_heads
+        self.scaling = self.head_size**-0.5
+        self.query = nn.Linear(config.hidden_size, config.hidden_size)
+        self.key = nn.Linear(config.hidden_size, config.hidden_size)
+        self.value = nn.Linear(config.hidden_size, config.hidden_size)
+
+    def forward(self, hidden: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        shape = (*hidden.shape[:-1], -1, self.head_size)
+        query = self.query(hidden).view(*shape).transpose(1, 2)
+        key = self.key(hidden).view(*shape).transpose(1, 2)
+        value = self.value(hidden).view(*shape).transpose(1, 2)
+        weights = torch.matmul(query, key.transpose(2, 3)) * self.scaling
+        weights = F.softmax(weights + bias, dim=-1)
+        out = torch.matmul(weights, value).transpose(1, 2).contiguous()
+        return out.reshape(*hidden.shape[:-1], -1).contiguous()
+
+
+class _DenseNorm(nn.Module):
+    """dense, then LayerNorm of (output + residual): BertSelfOutput and BertOutput."""
+
+    def __init__(self, config: MiniLMConfig, width_in: int) -> None:
+        super().__init__()
+        self.dense = nn.Linear(width_in, config.hidden_size)
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+
+    def forward(self, hidden: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        return self.LayerNorm(self.dense(hidden) + residual)
+
+
+class _Attention(nn.Module):
+    def __init__(self, config: MiniLMConfig) -> None:
+        super().__init__()
+        self.self = _SelfAttention(config)
+        self.output = _DenseNorm(config, config.hidden_size)
+
+    def forward(self, hidden: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        return self.output(self.self(hidden, bias), hidden)
+
+
+class _Intermediate(nn.Module):
+    def __init__(self, config: MiniLMConfig) -> None:
+        super().__init__()
+        self.dense = nn.Linear(config.hidden_size, config.intermediate_size)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return F.gelu(self.dense(hidden))
+
+
+class _Block(nn.Module):
+    def __init__(self, config: MiniLMConfig) -> None:
+        super().__init__()
+        self.attention = _Attention(config)
+        self.intermediate = _Intermediate(config)
+        self.output = _DenseNorm(config, config.intermediate_size)
+
+    def forward(self, hidden: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        attended = self.attention(hidden, bias)
+        return self.output(self.intermediate(attended), attended)
+
+
+class _Encoder(nn.Module):
+    def __init__(self, config: MiniLMConfig) -> None:
+        super().__init__()
+        self.layer = nn.ModuleList(_Block(config) for _ in range(config.num_hidden_layers))
+
+
+class MiniLM(nn.Module):
+    """`hidden_states(ids, mask)`: the embedding output and each block's output, as
+    `BertModel(..., output_hidden_states=True).hidden_states` gives them."""
+
+    def __init__(self, config: MiniLMConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embeddings = _Embeddings(config)
+        self.encoder = _Encoder(config)
+
+    @classmethod
+    def from_dir(cls, model_dir: Path) -> MiniLM:
+        from safetensors.torch import load_file
+
+        model = cls(MiniLMConfig.from_file(model_dir / "config.json"))
+        weights = load_file(str(model_dir / "model.safetensors"))
+        ours = model.state_dict()
+        unknown = [k for k in weights if k not in ours and not _unused(k)]
+        missing = [k for k in ours if k not in weights]
+        if unknown or missing:
+            raise ValueError(
+                f"{model_dir} does not hold MiniLM weights (unexpected: {unknown[:3]}, "
+                f"missing: {missing[:3]})"
+            )
+        model.load_state_dict({k: v for k, v in weights.items() if k in ours})
+        return model.eval()
+
+    def hidden_states(self, input_ids: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
+        hidden = self.embeddings(input_ids)
+        # 0 where a token is attended, the dtype's minimum where it is padding.
+        bias = torch.zeros(mask.shape, dtype=hidden.dtype).masked_fill(
+            mask == 0, torch.finfo(hidden.dtype).min
+        )[:, None, None, :]
+        states = [hidden]
+        for block in self.encoder.layer:
+            hidden = block(hidden, bias)
+            states.append(hidden)
+        return states
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any:
+        return self.hidden_states(input_ids, attention_mask)
+
+
+def _unused(key: str) -> bool:
+    """Weights in the package file that the sentence encoder does not run."""
+    return key.startswith("pooler.") or key.endswith("position_ids")
