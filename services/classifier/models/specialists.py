@@ -9,13 +9,14 @@ and the log-space blend of the two took the UMSAB average from 0.566 to ~0.60 (s
 docs/classifier.md). English keeps the shared head: there the encoder is much stronger.
 
 Features are hashed (no vocabulary to ship): character n-grams with the same fast hasher as
-the shared n-gram head (counts instead of presence), word n-grams with scikit-learn's
-HashingVectorizer. Each block: sublinear tf (1 + log count), times the language's idf, L2-
-normalised. Two more columns count the language's positive and negative polarity cues
-(models/polarity.py), so complaint words the train tweets rarely use still count. Only n-grams
-seen in at least MIN_DF of the language's train tweets keep an idf; the rest weigh 0, which
-keeps the stored model small. Stored float16, used as float32; the training code scores val
-with the rounded arrays, so the model card's figures are what runs.
+the shared n-gram head (counts instead of presence), word n-grams hashed as scikit-learn's
+HashingVectorizer hashes them (`ngrams.WordNgramHasher`, without importing scikit-learn).
+Each block: sublinear tf (1 + log count), times the language's idf, L2-normalised. Two more
+columns count the language's positive and negative polarity cues (models/polarity.py), so
+complaint words the train tweets rarely use still count. Only n-grams seen in at least MIN_DF
+of the language's train tweets keep an idf; the rest weigh 0, which keeps the stored model
+small. Stored float16, used as float32; the training code scores val with the rounded arrays,
+so the model card's figures are what runs.
 """
 
 from __future__ import annotations
@@ -38,20 +39,10 @@ MIN_DF = 2
 
 @cache
 def _hashers() -> tuple[Any, Any]:
-    import numpy as np
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    from services.classifier.models.ngrams import CharNgramHasher
+    from services.classifier.models.ngrams import CharNgramHasher, WordNgramHasher
 
     chars = CharNgramHasher(CHAR_RANGE, BLOCK_FEATURES, counts=True)
-    words = HashingVectorizer(
-        ngram_range=WORD_RANGE,
-        n_features=BLOCK_FEATURES,
-        alternate_sign=False,
-        norm=None,
-        dtype=np.float32,
-    )
-    return chars, words
+    return chars, WordNgramHasher(WORD_RANGE, BLOCK_FEATURES)
 
 
 def ngram_counts(texts: Sequence[str]) -> tuple[Any, Any]:

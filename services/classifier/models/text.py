@@ -55,11 +55,12 @@ def fold(text: str | None, max_chars: int = MATCH_MAX_CHARS) -> str:
     word boundaries into plain spaces, so a substring automaton can match whole words.
     """
     text = clean(text, max_chars).casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    # Polish/Scandinavian letters without a decomposition: fold to their base letter.
-    stripped = stripped.translate(_EXTRA_FOLD)
-    return " " + _NON_WORD.sub(" ", stripped).strip() + " "
+    if not text.isascii():  # ASCII has nothing to decompose (most tweets: ~2x faster)
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        # Polish/Scandinavian letters without a decomposition: fold to their base letter.
+        text = text.translate(_EXTRA_FOLD)
+    return " " + _NON_WORD.sub(" ", text).strip() + " "
 
 
 _EXTRA_FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})

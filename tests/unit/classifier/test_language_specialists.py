@@ -179,3 +179,37 @@ def test_the_same_stored_specialist_is_loaded_once() -> None:
     assert sp.LanguageSpecialist.load("x", arrays, "de") is not first  # other cues
     changed = dict(arrays, **{"x.b": arrays["x.b"] + 1})
     assert sp.LanguageSpecialist.load("x", changed, "fr") is not first
+
+
+def test_word_ngrams_hash_exactly_as_scikit_learn() -> None:
+    """The specialists were trained on HashingVectorizer's columns; scoring hashes them with
+    mmh3 instead, and every count must land in the same column."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from services.classifier.models.ngrams import WordNgramHasher
+
+    texts = [
+        *FR_POS,
+        *FR_NEG,
+        *FR_NEU,
+        "",
+        "a",
+        "Ünïcödé ÇA VA? très très bien 😀😀 @user http",
+        "مرحبا، طلبي لم يصل بعد",
+        "日本語のテキスト and English mixed",
+        "I'm  so   done with you,you,you!!! #fail 2024 x2",
+        "ﬁne İstanbul straße ΣΊΣΥΦΟΣ",
+    ]
+    for ngram_range in [(1, 2), (1, 1), (2, 3)]:
+        ours = WordNgramHasher(ngram_range, sp.BLOCK_FEATURES).transform(texts)
+        reference = HashingVectorizer(
+            ngram_range=ngram_range,
+            n_features=sp.BLOCK_FEATURES,
+            alternate_sign=False,
+            norm=None,
+            dtype=np.float32,
+        ).transform(texts)
+        assert ours.shape == reference.shape
+        assert ours.dtype == np.float32
+        assert (ours != reference).nnz == 0
+        assert ours.nnz == reference.nnz > 0
