@@ -190,7 +190,8 @@ def render(command: str, results: dict[str, Any]) -> str:
         f"- command: `{command}`",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- machine: {os.cpu_count()} CPU cores, {platform.machine()}, Python "
-        f"{platform.python_version()}, no GPU (other services were running on the same box)",
+        f"{platform.python_version()}, no GPU; 1-minute load average when the run began: "
+        f"{results.get('load_before', 'n/a')}",
         "",
         "| model | TweetEval val macro-recall (goal 0.72) "
         "| UMSAB val macro-F1, 8 langs (goal 0.60): language detected / hinted "
@@ -298,7 +299,9 @@ def main(argv: list[str] | None = None) -> None:
 
     # Both backends where this CPU runs bfloat16 natively; the int8 one everywhere.
     encoders = ["torch", "onnx"] if cpu_has_bf16_matrix_units() else ["onnx"]
-    results: dict[str, Any] = {"quality": [quality(args.model, args.data, e) for e in encoders]}
+    # Other work on the box slows every figure below; the load average says how busy it was.
+    results: dict[str, Any] = {"load_before": round(os.getloadavg()[0], 2)}
+    results["quality"] = [quality(args.model, args.data, e) for e in encoders]
     if args.baseline:
         results["quality"].append(quality(args.baseline, args.data))
     results["throughput"] = [
