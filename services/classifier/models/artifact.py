@@ -150,8 +150,8 @@ class ArtifactScorer:
         sentiment = self.heads["sentiment"].probs(
             emb, ngrams, english, texts=texts, languages=languages
         )
-        offensive = self.heads["offensive"].probs(emb, ngrams)[:, 1]
-        hate = self.heads["hate"].probs(emb, ngrams)[:, 1]
+        offensive = self.heads["offensive"].probs(emb, ngrams, languages=languages)[:, 1]
+        hate = self.heads["hate"].probs(emb, ngrams, languages=languages)[:, 1]
         for version, heads in dict(self._brand_heads.values()).items():  # one per version
             rows = np.array(
                 [i for i, b in enumerate(brands or ()) if self.version_for(b) == version], int
@@ -160,15 +160,16 @@ class ArtifactScorer:
                 continue
             sub_ng = ngrams[rows] if ngrams is not None else None
             sub_en = english[rows] if english is not None else None
+            sub_langs = None if languages is None else [languages[i] for i in rows]
             sentiment[rows] = heads["sentiment"].probs(
                 emb[rows],
                 sub_ng,
                 sub_en,
                 texts=[texts[i] for i in rows],
-                languages=None if languages is None else [languages[i] for i in rows],
+                languages=sub_langs,
             )
-            offensive[rows] = heads["offensive"].probs(emb[rows], sub_ng)[:, 1]
-            hate[rows] = heads["hate"].probs(emb[rows], sub_ng)[:, 1]
+            offensive[rows] = heads["offensive"].probs(emb[rows], sub_ng, languages=sub_langs)[:, 1]
+            hate[rows] = heads["hate"].probs(emb[rows], sub_ng, languages=sub_langs)[:, 1]
         return TextScores(
             sentiment=[(float(a), float(b), float(c)) for a, b, c in sentiment],
             offensive=[float(p) for p in offensive],

@@ -58,6 +58,44 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class TunedStage:
+    """An organisation's or brand's head on top of a trained one (`earshot train --csv` /
+    `--corrections`): for texts in `languages`, final log-probs = beta * (the head's
+    calibrated log-probs) + (1 - beta) * log_softmax(emb @ w + b), divided by `temperature`;
+    texts in other languages keep the base's. Kept apart rather than folded into the base's
+    weights, so the base is scored exactly as it was when beta was chosen: its English /
+    other-language blend and its specialists stay as trained. `languages`: those the user's
+    rows were in (None: every text), so a head learnt from English rows does not judge French
+    ones."""
+
+    w: np.ndarray  # (dim, k)
+    b: np.ndarray  # (k,)
+    beta: float
+    temperature: float = 1.0
+    languages: tuple[str, ...] | None = None
+
+    def rows(self, n: int, languages: Sequence[str] | None) -> np.ndarray:
+        """Which of n texts (with these language codes) the stage applies to."""
+        import numpy as np
+
+        if self.languages is None or languages is None:
+            return np.ones(n, dtype=bool)
+        return np.isin(np.asarray(languages, dtype=object), list(self.languages))
+
+    def apply(self, z: np.ndarray, emb: np.ndarray, languages: Sequence[str] | None) -> np.ndarray:
+        import numpy as np
+
+        rows = self.rows(len(z), languages)
+        if not rows.any():
+            return z
+        out = z.copy()
+        lp_user = log_softmax(emb[rows].astype(np.float64) @ self.w + self.b)
+        mixed = self.beta * log_softmax(z[rows]) + (1 - self.beta) * lp_user
+        out[rows] = mixed / self.temperature
+        return out
+
+
+@dataclass
 class TaskHead:
     labels: tuple[str, ...]
     emb_w: np.ndarray  # (384, k)
@@ -73,6 +111,8 @@ class TaskHead:
     # `specialist_weight` for texts in their language (see models/specialists.py).
     specialists: dict[str, LanguageSpecialist] = field(default_factory=dict)
     specialist_weight: float = 0.0
+    # Tuned stages applied in order after the head's own temperature (see TunedStage).
+    tuned: list[TunedStage] = field(default_factory=list)
 
     def component_logprobs(
         self, emb: np.ndarray, ngrams: spmatrix | None
@@ -133,7 +173,10 @@ class TaskHead:
         texts in a language with a specialist get its blend too."""
         z = self.blend(*self.component_logprobs(emb, ngrams), english)
         z = self.with_specialists(z, texts, languages)
-        return softmax(z / self.temperature)
+        z = z / self.temperature
+        for stage in self.tuned:
+            z = stage.apply(z, emb, languages)
+        return softmax(z)
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         import numpy as np
@@ -144,6 +187,9 @@ class TaskHead:
             arrays[f"{prefix}.ngram_b"] = self.ngram_b
         for code, specialist in self.specialists.items():
             arrays |= specialist.to_arrays(f"{prefix}.lang.{code}")
+        for i, stage in enumerate(self.tuned):
+            arrays[f"{prefix}.tuned.{i}.w"] = stage.w.astype(np.float32)
+            arrays[f"{prefix}.tuned.{i}.b"] = stage.b.astype(np.float32)
         return arrays
 
     def to_config(self) -> dict[str, Any]:
@@ -156,6 +202,20 @@ class TaskHead:
             "specialists": sorted(self.specialists),
             "specialist_weight": self.specialist_weight,
             **({"specialist_cues": _cues_digest()} if self.specialists else {}),
+            **(
+                {
+                    "tuned": [
+                        {
+                            "beta": t.beta,
+                            "temperature": t.temperature,
+                            "languages": None if t.languages is None else list(t.languages),
+                        }
+                        for t in self.tuned
+                    ]
+                }
+                if self.tuned
+                else {}
+            ),
         }
 
     @classmethod
@@ -186,6 +246,18 @@ class TaskHead:
             temperature=float(config.get("temperature", 1.0)),
             specialists=specialists,
             specialist_weight=float(config.get("specialist_weight") or 0.0),
+            tuned=[
+                TunedStage(
+                    w=arrays[f"{prefix}.tuned.{i}.w"].astype("float64"),
+                    b=arrays[f"{prefix}.tuned.{i}.b"].astype("float64"),
+                    beta=float(stage["beta"]),
+                    temperature=float(stage.get("temperature", 1.0)),
+                    languages=(
+                        None if stage.get("languages") is None else tuple(stage["languages"])
+                    ),
+                )
+                for i, stage in enumerate(config.get("tuned") or ())
+            ],
         )
 
 

@@ -8,6 +8,7 @@ Offensive and hate heads are kept from the base.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from services.classifier.models import ARTIFACTS_DIR, default_artifact_dir
 from services.classifier.models.artifact import encoder_adapter, encoder_layers, load_heads
 from services.classifier.models.encoder import Encoder, make_encoder
-from services.classifier.models.heads import TaskHead, log_softmax, macro_f1, make_hasher
+from services.classifier.models.heads import (
+    TaskHead,
+    TunedStage,
+    log_softmax,
+    macro_f1,
+    make_hasher,
+)
 from services.classifier.training.data import Split, read_labelled_file
 from services.classifier.training.features import embed
 from services.classifier.training.fit import _softmax_lr, all_labels, fit_temperature
@@ -30,43 +37,21 @@ if TYPE_CHECKING:
 MIN_ROWS = 20
 
 
-def blend(base: TaskHead, user_w: object, user_b: object, beta: float) -> TaskHead:
-    """One head whose log-probs are beta * base + (1 - beta) * user (up to row constants).
+# A language joins a tuned stage's scope with at least this many training rows in it.
+MIN_LANGUAGE_ROWS = 5
 
-    base log-probs = (alpha * Le + (1 - alpha) * Ln) / T, so the blend is linear in the
-    weights: the embedding part gets beta * alpha / T * We + (1 - beta) * Wu and the n-gram
-    part beta * (1 - alpha) / T * Wn. With n-grams the new head uses alpha = 0.5, so both
-    parts are doubled to undo the halving.
 
-    The base's per-language specialists carry over. In the base they get weight w before the
-    temperature, i.e. w / T of the final log-probs; in the blend that share is beta * w / T,
-    which becomes the new head's specialist weight. (Exact for the specialist part; the rest
-    of a specialist row keeps the base : user ratio up to the factor (1 - w') / (1 - w).)
-    """
-    import numpy as np
+def stage_languages(languages: Sequence[str]) -> tuple[str, ...]:
+    """The languages a head learnt from rows in these languages may judge: each with at least
+    MIN_LANGUAGE_ROWS rows (or all of them, when none has that many), and 'und' with English,
+    since texts with no detectable language are scored as English."""
+    from collections import Counter
 
-    t = base.temperature
-    kept = {
-        "specialists": base.specialists,
-        "specialist_weight": min(1.0, beta * base.specialist_weight / t),
-    }
-    emb_w = beta * base.alpha / t * base.emb_w + (1 - beta) * np.asarray(user_w)
-    emb_b = beta * base.alpha / t * base.emb_b + (1 - beta) * np.asarray(user_b)
-    if base.ngram_w is None or base.ngram_b is None:
-        return TaskHead(
-            base.labels, emb_w.astype(np.float32), emb_b.astype(np.float32), None, None, **kept
-        )
-    ng_w = beta * (1 - base.alpha) / t * base.ngram_w
-    ng_b = beta * (1 - base.alpha) / t * base.ngram_b
-    return TaskHead(
-        base.labels,
-        (2 * emb_w).astype(np.float32),
-        (2 * emb_b).astype(np.float32),
-        (2 * ng_w).astype(np.float32),
-        (2 * ng_b).astype(np.float32),
-        alpha=0.5,
-        **kept,
-    )
+    counts = Counter(languages)
+    chosen = {lang for lang, n in counts.items() if n >= MIN_LANGUAGE_ROWS} or set(counts)
+    if "en" in chosen:
+        chosen.add("und")
+    return tuple(sorted(chosen))
 
 
 @dataclass(frozen=True)
@@ -103,7 +88,8 @@ def tune_head(
     """Fit a head on a seeded 80% of the rows, blend it with the base head, and pick the blend
     weight and the temperature on the held-back 20%: never worse than the base there. With the
     rows' `texts` and `languages` the base (and the tuned head) are scored as in service: the
-    English / other-language blend and the per-language specialists apply."""
+    English / other-language blend and the per-language specialists apply, and the new stage
+    applies only to the languages the training rows were in (`stage_languages`)."""
     import numpy as np
 
     y = np.asarray(labels)
@@ -115,6 +101,8 @@ def tune_head(
     if len(present) < 2:
         raise ValueError("the training part needs at least two distinct labels")
     w, b = all_labels(*_softmax_lr(emb[kept], y[kept], 1.0, k, seed), present, k)
+    scope = None if languages is None else stage_languages([languages[i] for i in kept])
+    stage = TunedStage(np.asarray(w, np.float64), np.asarray(b, np.float64), 1.0, 1.0, scope)
 
     held_texts = None if texts is None else [texts[i] for i in held]
     held_langs = None if languages is None else [languages[i] for i in held]
@@ -124,19 +112,27 @@ def tune_head(
     )
     lp_base = np.log(np.clip(base_probs, 1e-12, None))
     lp_user = log_softmax(emb[held] @ w + b)
+    rows = stage.rows(len(held), held_langs)  # held rows the stage would change
+
+    def mixed(beta: float) -> np.ndarray:
+        out = lp_base.copy()
+        out[rows] = beta * lp_base[rows] + (1 - beta) * lp_user[rows]
+        return out
+
     base_score = macro_f1(y[held], lp_base.argmax(axis=1), k)
     best_beta, best = 1.0, base_score
     for beta in np.round(np.linspace(0.0, 1.0, 11), 2):
-        score = macro_f1(y[held], (beta * lp_base + (1 - beta) * lp_user).argmax(axis=1), k)
+        score = macro_f1(y[held], mixed(float(beta)).argmax(axis=1), k)
         if score > best + 1e-9:
             best_beta, best = float(beta), score
     if best_beta == 1.0:
         head = base_head
     else:
-        head = blend(base_head, w, b, best_beta)
-        z = head.blend(*head.component_logprobs(emb[held], ngrams[held]), english)
-        z = head.with_specialists(z, held_texts, held_langs)
-        head.temperature = fit_temperature(z, y[held])
+        stage.beta = best_beta
+        # The blend scored above (the base as in service, and the user head), calibrated on
+        # the held rows it changes.
+        stage.temperature = fit_temperature(mixed(best_beta)[rows], y[held][rows])
+        head = dataclasses.replace(base_head, tuned=[*base_head.tuned, stage])
     return Tuned(head, base_score, best, best_beta, len(y), int(cut))
 
 

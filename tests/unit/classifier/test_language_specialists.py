@@ -159,16 +159,74 @@ def test_a_label_missing_from_a_language_gets_a_column_anyway() -> None:
     assert ((x @ w + b).argmax(axis=1) == y).mean() > 0.9
 
 
-def test_a_brand_blend_keeps_the_specialists_share() -> None:
-    from services.classifier.training.finetune import blend
+def test_a_tuned_head_scores_its_base_exactly_and_round_trips() -> None:
+    """A brand / corrections stage sits on top of the base head: the base keeps its
+    English / other-language blend (alpha_other) and its specialists; for texts in the stage's
+    languages the log-probs are exactly beta * base + (1 - beta) * user, over the stage's
+    temperature, and texts in other languages keep the base's probabilities."""
+    from scipy.sparse import csr_matrix
 
+    from services.classifier.models.heads import TunedStage, log_softmax
+
+    rng = np.random.default_rng(3)
     model = _specialist(FR_POS + FR_NEG).rounded()
     labels = ("negative", "neutral", "positive")
-    base = TaskHead(labels, np.zeros((4, 3)), np.zeros(3), None, None, temperature=1.2)
+    base = TaskHead(
+        labels,
+        rng.normal(size=(4, 3)),
+        rng.normal(size=3),
+        rng.normal(size=(6, 3)).astype(np.float16),
+        rng.normal(size=3),
+        alpha=0.6,
+        alpha_other=0.2,
+        temperature=1.2,
+    )
     base.specialists, base.specialist_weight = {"fr": model}, 0.6
-    tuned = blend(base, np.ones((4, 3)), np.zeros(3), beta=0.5)
-    assert tuned.specialists == base.specialists
-    assert tuned.specialist_weight == pytest.approx(0.5 * 0.6 / 1.2)
+    user_w, user_b = rng.normal(size=(4, 3)), rng.normal(size=3)
+    stage = TunedStage(user_w, user_b, beta=0.3, temperature=0.9, languages=("en", "fr", "und"))
+    tuned = TaskHead(**{**base.__dict__, "tuned": [stage]})
+
+    emb = rng.normal(size=(4, 4))
+    ngrams = csr_matrix(rng.random(size=(4, 6)))
+    texts = ["j'adore ce service", "arnaque totale", "great stuff", "tolles Paket"]
+    langs = ["fr", "fr", "en", "de"]
+    english = np.array([False, False, True, False])
+    base_probs = base.probs(emb, ngrams, english, texts=texts, languages=langs)
+    lp_user = log_softmax(emb @ user_w + user_b)
+    expected = np.exp(log_softmax((0.3 * np.log(base_probs) + 0.7 * lp_user) / 0.9))
+    expected[3] = base_probs[3]  # German: not among the stage's languages
+    got = tuned.probs(emb, ngrams, english, texts=texts, languages=langs)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    assert not np.allclose(got[:3], base_probs[:3])
+
+    stored = TaskHead.load("s", tuned.to_config(), tuned.to_arrays("s"))
+    assert [(t.beta, t.temperature, t.languages) for t in stored.tuned] == [
+        (0.3, 0.9, ("en", "fr", "und"))
+    ]
+    np.testing.assert_allclose(
+        stored.probs(emb, ngrams, english, texts=texts, languages=langs), got, rtol=1e-5
+    )
+
+
+def test_a_tuned_stage_judges_only_the_languages_it_learnt_from() -> None:
+    from services.classifier.training.finetune import stage_languages, tune_head
+
+    assert stage_languages(["en"] * 9 + ["fr"] * 5 + ["de"] * 4) == ("en", "fr", "und")
+    assert stage_languages(["de", "de", "es"]) == ("de", "es")  # few rows: all of them
+    rng = np.random.default_rng(5)
+    labels = ("negative", "neutral", "positive")
+    base = TaskHead(labels, rng.normal(size=(4, 3)) * 0.1, np.zeros(3), None, None)
+    y = rng.integers(0, 3, size=200)
+    emb = rng.normal(size=(200, 4)) + np.eye(3, 4)[y] * 3  # the user's rows are separable
+    langs = ["en"] * 190 + ["fr"] * 10
+    from scipy.sparse import csr_matrix
+
+    tuned = tune_head(base, emb, csr_matrix((200, 6)), y.tolist(), seed=1, languages=langs)
+    assert tuned.beta < 1.0 and tuned.macro_f1 > tuned.base_macro_f1
+    (stage,) = tuned.head.tuned
+    assert stage.languages == ("en", "fr", "und")
+    other = tuned.head.probs(emb[:5], None, languages=["ja"] * 5)
+    np.testing.assert_allclose(other, base.probs(emb[:5], None, languages=["ja"] * 5))
 
 
 def test_the_same_stored_specialist_is_loaded_once() -> None:
