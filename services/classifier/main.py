@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +40,7 @@ class ClassifierService:
         self.model = model
         self.loop: ConsumerLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._reloaded_at = time.monotonic()
 
     async def start(self) -> None:
         if self.model is None:
@@ -79,6 +81,11 @@ class ClassifierService:
         assert self.model is not None
         mentions: list[MentionReceived] = [d.event.data for d in deliveries]
         inputs = classifier_inputs(mentions)
+        every = self.settings.classifier_reload_seconds
+        if every and time.monotonic() - self._reloaded_at >= every:
+            self._reloaded_at = time.monotonic()
+            # Between batches, in the thread that classifies: no batch sees two model sets.
+            await asyncio.to_thread(self.model.reload_organisations)
         with CLASSIFY_SECONDS.time():
             # CPU-bound: off the event loop, so the consumer keeps its group heartbeat.
             results = await asyncio.to_thread(self.model.classify, inputs)

@@ -25,3 +25,10 @@ class ClassifierSettings(EarshotSettings):
     classifier_batch_wait_ms: int = Field(
         default=20, ge=1, description="Longest wait to fill a batch before classifying it"
     )
+    classifier_reload_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How often (at most) the service re-reads the organisation model pointers "
+        "between batches, so a newly activated corrections model applies without a restart; "
+        "0 = never",
+    )

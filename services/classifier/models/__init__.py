@@ -45,6 +45,10 @@ class Classifier(Protocol):
     def warm_up(self) -> None:
         """Load lazily loaded parts now (language models, hashers), before serving."""
 
+    def reload_organisations(self) -> bool:
+        """Pick up organisation models activated or replaced since the last call (True if
+        any changed). Call between batches."""
+
 
 def default_artifact_dir() -> Path | None:
     """The shipped artifact folder, or None when the repo ships none yet."""
@@ -100,7 +104,13 @@ def load_classifier(
             # (ArtifactScorer skips the others with a warning), not on arbitrary folders.
             shipped = artifact.resolve().parent == ARTIFACTS_DIR.resolve()
             scoped = organisation_artifacts(ARTIFACTS_DIR) if shipped else []
-            scorer = ArtifactScorer(artifact, threads=threads, scoped=scoped, backend=encoder)
+            scorer = ArtifactScorer(
+                artifact,
+                threads=threads,
+                scoped=scoped,
+                backend=encoder,
+                organisations_dir=ARTIFACTS_DIR if shipped else None,
+            )
         except ImportError as exc:
             if name.lower() != "default":
                 raise

@@ -93,9 +93,24 @@ def organisation_artifacts(artifacts_dir: Path) -> list[Path]:
     return found
 
 
+def _pointer_state(artifacts_dir: Path) -> tuple[tuple[str, str, int], ...]:
+    """What the organisation pointers say now: (pointer, folder named, heads.npz mtime)."""
+    state = []
+    for pointer in sorted((artifacts_dir / "organisations").glob("*.txt")):
+        try:
+            target = pointer.read_text(encoding="utf-8").strip()
+            heads = artifacts_dir / target / "heads.npz"
+            stamp = heads.stat().st_mtime_ns if heads.is_file() else 0
+        except OSError:  # a pointer replaced while we read it: the next look sees it
+            continue
+        state.append((pointer.name, target, stamp))
+    return tuple(state)
+
+
 class ArtifactScorer:
     """Scores texts with the artifact's heads; mentions of a brand whose organisation has an
-    activated corrections model (`scoped`) get that model's heads on the same embeddings."""
+    activated corrections model (`scoped`) get that model's heads on the same embeddings.
+    With `organisations_dir`, `reload_organisations` follows that folder's pointers."""
 
     def __init__(
         self,
@@ -105,6 +120,7 @@ class ArtifactScorer:
         encoder: Encoder | None = None,
         scoped: Sequence[Path] = (),
         backend: str | None = None,
+        organisations_dir: Path | None = None,
     ) -> None:
         self.path = Path(path)
         self.config, self.heads = load_heads(self.path)
@@ -116,7 +132,16 @@ class ArtifactScorer:
             layers=encoder_layers(self.config),
             adapter=encoder_adapter(self.path, self.config),
         )
-        self._brand_heads: dict[str, tuple[str, dict[str, TaskHead]]] = {}
+        self._organisations_dir = organisations_dir
+        self._organisations_seen = (
+            _pointer_state(organisations_dir) if organisations_dir is not None else ()
+        )
+        self._brand_heads = self._load_brand_heads(scoped)
+
+    def _load_brand_heads(
+        self, scoped: Sequence[Path]
+    ) -> dict[str, tuple[str, dict[str, TaskHead]]]:
+        brand_heads: dict[str, tuple[str, dict[str, TaskHead]]] = {}
         for scoped_path in scoped:
             config, heads = load_heads(scoped_path)
             # Its heads read the same features only with the same layers, adapter and n-grams.
@@ -125,7 +150,30 @@ class ArtifactScorer:
                 continue
             scope = config.get("scope")
             for brand in scope.get("brands", []) if isinstance(scope, dict) else []:
-                self._brand_heads[str(brand)] = (str(config["version"]), heads)
+                brand_heads[str(brand)] = (str(config["version"]), heads)
+        return brand_heads
+
+    def reload_organisations(self) -> bool:
+        """Swap in the organisation models the pointers name now, if they changed since the
+        last look (`earshot train --corrections` activates a model by rewriting its
+        organisation's pointer); True when it swapped. Cheap when nothing changed (a few
+        small file reads). Call it between batches, from the thread that classifies: a
+        batch is then scored by one set of models from start to end."""
+        if self._organisations_dir is None:
+            return False
+        state = _pointer_state(self._organisations_dir)
+        if state == self._organisations_seen:
+            return False
+        self._organisations_seen = state  # a broken model is retried when a pointer changes
+        try:
+            loaded = self._load_brand_heads(organisation_artifacts(self._organisations_dir))
+        except Exception:  # a half-copied or corrupt artifact must not stop classification
+            log.exception("organisation models not reloaded; the previous ones stay in use")
+            return False
+        self._brand_heads = loaded
+        versions = sorted({version for version, _ in self._brand_heads.values()})
+        log.info("organisation models reloaded: %s", ", ".join(versions) or "none")
+        return True
 
     def version_for(self, brand: str | None) -> str:
         """The model version that scores this brand's mentions."""

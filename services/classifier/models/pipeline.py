@@ -98,6 +98,11 @@ class PipelineClassifier:
         self._languages.preload()
         self.classify([ClassifierInput(f"warm-up-{i}", t) for i, t in enumerate(WARM_UP_TEXTS)])
 
+    def reload_organisations(self) -> bool:
+        """See `Classifier.reload_organisations`; False for scorers without organisations."""
+        reload = getattr(self._scorer, "reload_organisations", None)
+        return bool(reload()) if reload is not None else False
+
     def classify(self, items: Sequence[ClassifierInput]) -> list[Classification]:
         if not items:
             return []

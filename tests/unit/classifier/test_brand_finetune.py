@@ -48,3 +48,48 @@ def test_brand_csv_produces_a_loadable_artifact(tmp_path: Path) -> None:
     assert tuned.model_version == "test+acme"
     (result,) = tuned.classify([ClassifierInput("1", "Acme drill is fantastic")])
     assert abs(sum(result.sentiment.scores.values()) - 1) < 1e-3
+
+
+def test_organisation_models_are_picked_up_without_a_restart(tmp_path: Path) -> None:
+    """Activating a model rewrites an organisation pointer; a running scorer swaps it in on
+    its next look, drops it when the pointer goes, and keeps the last good set when a pointer
+    names a broken artifact."""
+    base_dir = default_artifact_dir()
+    if base_dir is None:
+        pytest.skip("no shipped artifact to fine-tune from")
+    from services.classifier.models.artifact import ArtifactScorer
+    from services.classifier.training.finetune import train_from_csv
+
+    csv = tmp_path / "acme.csv"
+    lines = ["text,label"] + [f'"{t} #{i}",{label}' for i in range(3) for t, label in ROWS]
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    model = train_from_csv(csv, out=tmp_path / "acme-model", version="test+acme", seed=1)
+    config = json.loads((model / "config.json").read_text())
+    config["scope"] = {"organisation": "acme-org", "brands": ["acme"]}
+    (model / "config.json").write_text(json.dumps(config))
+
+    artifacts = tmp_path / "artifacts"
+    (artifacts / "organisations").mkdir(parents=True)
+    scorer = ArtifactScorer(base_dir, threads=1, organisations_dir=artifacts)
+    base_version = scorer.model_version
+    assert scorer.version_for("acme") == base_version
+    assert scorer.reload_organisations() is False  # nothing changed
+
+    pointer = artifacts / "organisations" / "acme-org.txt"
+    pointer.write_text(str(model), encoding="utf-8")
+    assert scorer.reload_organisations() is True
+    assert scorer.version_for("acme") == "test+acme"
+    assert scorer.version_for("other") == base_version
+    assert scorer.reload_organisations() is False
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text(json.dumps(config))
+    (broken / "heads.npz").write_bytes(b"not a zip file")
+    pointer.write_text(str(broken), encoding="utf-8")
+    assert scorer.reload_organisations() is False  # logged; the last good set stays
+    assert scorer.version_for("acme") == "test+acme"
+
+    pointer.unlink()
+    assert scorer.reload_organisations() is True
+    assert scorer.version_for("acme") == base_version
