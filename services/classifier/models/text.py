@@ -16,7 +16,14 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
 )
 _WS = re.compile(r"\s+")
-_NON_WORD = re.compile(r"[^\w$%€£]+")
+# Scripts whose vowel signs, viramas and nuktas are part of a word (Devanagari and the other
+# Indic scripts, Sinhala, Thai, Lao, Tibetan, Myanmar, Khmer): their combining marks are
+# neither stripped like Latin accents nor word breaks. Their sentence marks (dandas and the
+# like) still break words.
+_ABUGIDA = "\u0900-\u0dff\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff"
+_SENTENCE_MARKS = "\u0964\u0965\u0e2f\u0e5a\u0e5b\u0f0d-\u0f12\u104a\u104b\u17d4-\u17d6"
+_NON_WORD = re.compile(rf"(?:[^\w$%€£{_ABUGIDA}]|[{_SENTENCE_MARKS}])+")
+_IN_ABUGIDA = re.compile(rf"[{_ABUGIDA}]")
 _URL = re.compile(r"(?:https?://\S+|www\.\S+|\bhttp\b)", re.IGNORECASE)
 _HANDLE = re.compile(r"@\w{1,30}")
 
@@ -52,12 +59,17 @@ def fold(text: str | None, max_chars: int = MATCH_MAX_CHARS) -> str:
     """Casefold, strip accents, keep word characters, pad with spaces: ' my card was hacked '.
 
     Matching cues on this form makes 'Remboursé', 'rembourse' and 'REMBOURSÉ' equal and turns
-    word boundaries into plain spaces, so a substring automaton can match whole words.
+    word boundaries into plain spaces, so a substring automaton can match whole words. Vowel
+    signs of Indic, Thai and similar scripts stay in their words ('खाता' stays one word).
     """
     text = clean(text, max_chars).casefold()
     if not text.isascii():  # ASCII has nothing to decompose (most tweets: ~2x faster)
         decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        text = "".join(
+            ch
+            for ch in decomposed
+            if not unicodedata.combining(ch) or _IN_ABUGIDA.match(ch) is not None
+        )
         # Polish/Scandinavian letters without a decomposition: fold to their base letter.
         text = text.translate(_EXTRA_FOLD)
     return " " + _NON_WORD.sub(" ", text).strip() + " "
