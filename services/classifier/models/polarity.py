@@ -12,10 +12,11 @@ out: words that fold onto common neutral ones ('schön' -> 'schon' = already; 'b
 match 'Bestellung'), greetings and set phrases ('bom dia', 'Liebe Telekom', 'mit freundlichen
 Grüßen', 'a lo mejor', 'nulle part', 'envoyé en recommandé'), words that are also nouns or
 titles ('plante', 'Consiglio dei ministri'), and cues another cue of the list already covers
-(a text would count twice). Hindi is listed romanised only, as most Hindi tweets are written:
-`fold` cuts Devanagari words at their vowel signs, so Devanagari cues matched unrelated words
-('बुरा' matched 'बार'). tests/unit/classifier/test_polarity_cues.py holds the neutral phrases
-that must count nothing.
+(a text would count twice). Hindi is listed romanised only, as most Hindi tweets are written.
+Devanagari cues were dropped while `fold` cut words at their vowel signs ('बुरा' matched
+'बार'); it keeps them whole now, so they could return, but the lexicon's digest is part of
+the shipped specialists: adding cues means retraining. tests/unit/classifier/
+test_polarity_cues.py holds the neutral phrases that must count nothing.
 """
 
 from __future__ import annotations
