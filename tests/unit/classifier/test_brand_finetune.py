@@ -29,7 +29,8 @@ ROWS = [
 ]
 
 
-def test_brand_csv_produces_a_loadable_artifact(tmp_path: Path) -> None:
+def _train_acme(tmp_path: Path) -> Path:
+    """A brand model tuned from ROWS on the shipped artifact (skips without one)."""
     if default_artifact_dir() is None:
         pytest.skip("no shipped artifact to fine-tune from")
     from services.classifier.training.finetune import train_from_csv
@@ -37,7 +38,11 @@ def test_brand_csv_produces_a_loadable_artifact(tmp_path: Path) -> None:
     csv = tmp_path / "acme.csv"
     lines = ["text,label"] + [f'"{t} #{i}",{label}' for i in range(3) for t, label in ROWS]
     csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = train_from_csv(csv, out=tmp_path / "acme-artifact", version="test+acme", seed=1)
+    return train_from_csv(csv, out=tmp_path / "acme-artifact", version="test+acme", seed=1)
+
+
+def test_brand_csv_produces_a_loadable_artifact(tmp_path: Path) -> None:
+    out = _train_acme(tmp_path)
 
     config = json.loads((out / "config.json").read_text())
     holdout = config["val_metrics"]["user_holdout"]
@@ -54,16 +59,11 @@ def test_organisation_models_are_picked_up_without_a_restart(tmp_path: Path) -> 
     """Activating a model rewrites an organisation pointer; a running scorer swaps it in on
     its next look, drops it when the pointer goes, and keeps the last good set when a pointer
     names a broken artifact."""
-    base_dir = default_artifact_dir()
-    if base_dir is None:
-        pytest.skip("no shipped artifact to fine-tune from")
     from services.classifier.models.artifact import ArtifactScorer
-    from services.classifier.training.finetune import train_from_csv
 
-    csv = tmp_path / "acme.csv"
-    lines = ["text,label"] + [f'"{t} #{i}",{label}' for i in range(3) for t, label in ROWS]
-    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    model = train_from_csv(csv, out=tmp_path / "acme-model", version="test+acme", seed=1)
+    model = _train_acme(tmp_path)
+    base_dir = default_artifact_dir()
+    assert base_dir is not None
     config = json.loads((model / "config.json").read_text())
     config["scope"] = {"organisation": "acme-org", "brands": ["acme"]}
     (model / "config.json").write_text(json.dumps(config))
