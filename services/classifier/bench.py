@@ -183,6 +183,47 @@ def compare(models: list[str], data: Path, n: int, rounds: int = 3) -> list[dict
     ]
 
 
+def service_batches(
+    sizes: list[int], model: Any, texts: list[str], rounds: int = 2
+) -> list[dict[str, Any]]:
+    """The service's trade-off between batch size (EARSHOT_CLASSIFIER_BATCH_MAX) and batch
+    latency: the texts classified in batches of each size, sizes alternating within each
+    round; tweets/s per round, and p50 / p99 batch latency over all rounds."""
+    import statistics
+
+    from services.classifier.models import ClassifierInput
+
+    if not sizes or min(sizes) < 1:
+        raise ValueError("batch sizes must be positive")
+    items = [ClassifierInput(str(i), t) for i, t in enumerate(texts)]
+    model.warm_up()
+    rates: dict[int, list[float]] = {size: [] for size in sizes}
+    latencies: dict[int, list[float]] = {size: [] for size in sizes}
+    for _ in range(rounds):
+        for size in sizes:
+            started = time.perf_counter()
+            for start in range(0, len(items), size):
+                t1 = time.perf_counter()
+                model.classify(items[start : start + size])
+                latencies[size].append((time.perf_counter() - t1) * 1000)
+            rates[size].append(len(items) / (time.perf_counter() - started))
+    rows = []
+    for size in sizes:
+        ordered = sorted(latencies[size])
+        rows.append(
+            {
+                "batch_max": size,
+                "tweets": len(items),
+                "rounds_tweets_per_s": [round(r, 1) for r in rates[size]],
+                "tweets_per_s": round(statistics.median(rates[size]), 1),
+                "p50_ms": round(ordered[len(ordered) // 2], 1),
+                "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1),
+                "batches": len(ordered),
+            }
+        )
+    return rows
+
+
 def render(command: str, results: dict[str, Any]) -> str:
     lines = [
         SECTION,
@@ -288,8 +329,22 @@ def main(argv: list[str] | None = None) -> None:
         help="comma-separated models: only compare their steady-state speed in one process "
         "(printed, not written)",
     )
+    parser.add_argument(
+        "--service-batches",
+        default="",
+        help="comma-separated batch sizes: only measure tweets/s and batch latency at each "
+        "(printed, not written)",
+    )
     args = parser.parse_args(argv)
     command = "python -m services.classifier.bench " + " ".join(argv or sys.argv[1:])
+    if args.service_batches:
+        sizes = [int(x) for x in args.service_batches.split(",") if x.strip()]
+        from services.classifier.models import load_classifier
+
+        texts = tweet_pool(args.data, args.n)
+        rows = service_batches(sizes, load_classifier(args.model), texts)
+        print(json.dumps(rows, indent=2))
+        return
     if args.compare:
         specs = [m.strip() for m in args.compare.split(",") if m.strip()]
         rows = compare(specs, args.data, args.n)
