@@ -135,14 +135,17 @@ def tweet_pool(data: Path, n: int) -> list[str]:
     return pool[:n]
 
 
+def percentiles(ms: list[float]) -> tuple[float, float]:
+    """p50 and p99 of latencies (milliseconds), rounded to 0.1."""
+    ordered = sorted(ms)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return round(ordered[len(ordered) // 2], 1), round(p99, 1)
+
+
 def batch_latency(ms: list[float]) -> dict[str, Any]:
     """p50 / p99 of 64-mention batch latencies (milliseconds) and how many there were."""
-    ordered = sorted(ms)
-    return {
-        "batch64_p50_ms": round(ordered[len(ordered) // 2], 1),
-        "batch64_p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1),
-        "batch64_batches": len(ordered),
-    }
+    p50, p99 = percentiles(ms)
+    return {"batch64_p50_ms": p50, "batch64_p99_ms": p99, "batch64_batches": len(ms)}
 
 
 def compare(models: list[str], data: Path, n: int, rounds: int = 3) -> list[dict[str, Any]]:
@@ -209,16 +212,16 @@ def service_batches(
             rates[size].append(len(items) / (time.perf_counter() - started))
     rows = []
     for size in sizes:
-        ordered = sorted(latencies[size])
+        p50, p99 = percentiles(latencies[size])
         rows.append(
             {
                 "batch_max": size,
                 "tweets": len(items),
                 "rounds_tweets_per_s": [round(r, 1) for r in rates[size]],
                 "tweets_per_s": round(statistics.median(rates[size]), 1),
-                "p50_ms": round(ordered[len(ordered) // 2], 1),
-                "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1),
-                "batches": len(ordered),
+                "p50_ms": p50,
+                "p99_ms": p99,
+                "batches": len(latencies[size]),
             }
         )
     return rows

@@ -81,20 +81,9 @@ def _encoder_identity(config: dict[str, object]) -> tuple[object, ...]:
     return (encoder_layers(config), digest, json.dumps(config.get("ngram"), sort_keys=True))
 
 
-def organisation_artifacts(artifacts_dir: Path) -> list[Path]:
-    """Artifacts activated for an organisation (`organisations/<org>.txt` names the folder)."""
-    found = []
-    for pointer in sorted((artifacts_dir / "organisations").glob("*.txt")):
-        path = artifacts_dir / pointer.read_text(encoding="utf-8").strip()
-        if (path / "heads.npz").is_file():
-            found.append(path)
-        else:
-            log.warning("%s names %s, which has no heads; ignored", pointer, path)
-    return found
-
-
 def _pointer_state(artifacts_dir: Path) -> tuple[tuple[str, str, int], ...]:
-    """What the organisation pointers say now: (pointer, folder named, heads.npz mtime)."""
+    """What the organisation pointers say now: (pointer, folder named, heads.npz mtime, 0
+    when it has none)."""
     state = []
     for pointer in sorted((artifacts_dir / "organisations").glob("*.txt")):
         try:
@@ -105,6 +94,21 @@ def _pointer_state(artifacts_dir: Path) -> tuple[tuple[str, str, int], ...]:
             continue
         state.append((pointer.name, target, stamp))
     return tuple(state)
+
+
+def organisation_artifacts(
+    artifacts_dir: Path, state: tuple[tuple[str, str, int], ...] | None = None
+) -> list[Path]:
+    """Artifacts activated for an organisation (`organisations/<org>.txt` names the folder),
+    from `state` when the pointers were just read."""
+    found = []
+    for pointer, target, stamp in _pointer_state(artifacts_dir) if state is None else state:
+        path = artifacts_dir / target
+        if stamp:
+            found.append(path)
+        else:
+            log.warning("%s names %s, which has no heads; ignored", pointer, path)
+    return found
 
 
 class ArtifactScorer:
@@ -166,7 +170,7 @@ class ArtifactScorer:
             return False
         self._organisations_seen = state  # a broken model is retried when a pointer changes
         try:
-            loaded = self._load_brand_heads(organisation_artifacts(self._organisations_dir))
+            loaded = self._load_brand_heads(organisation_artifacts(self._organisations_dir, state))
         except Exception:  # a half-copied or corrupt artifact must not stop classification
             log.exception("organisation models not reloaded; the previous ones stay in use")
             return False

@@ -22,7 +22,6 @@ from services.classifier.models.encoder import Encoder, make_encoder
 from services.classifier.models.heads import (
     TaskHead,
     TunedStage,
-    log_softmax,
     macro_f1,
     make_hasher,
 )
@@ -111,13 +110,11 @@ def tune_head(
         emb[held], ngrams[held], english, texts=held_texts, languages=held_langs
     )
     lp_base = np.log(np.clip(base_probs, 1e-12, None))
-    lp_user = log_softmax(emb[held] @ w + b)
     rows = stage.rows(len(held), held_langs)  # held rows the stage would change
 
     def mixed(beta: float) -> np.ndarray:
-        out = lp_base.copy()
-        out[rows] = beta * lp_base[rows] + (1 - beta) * lp_user[rows]
-        return out
+        """The held rows' log-probs with the stage at this beta, before its temperature."""
+        return dataclasses.replace(stage, beta=beta).apply(lp_base, emb[held], held_langs)
 
     base_score = macro_f1(y[held], lp_base.argmax(axis=1), k)
     best_beta, best = 1.0, base_score
