@@ -42,15 +42,20 @@ MAX_TOKENS = 128  # tweets are ~30-60 word pieces; longer posts are judged on th
 # 2 cores (1,024 TweetEval val tweets, see docs/BENCHMARKS.md). Outputs do not
 # depend on it: static quantisation makes every text's embedding batch-invariant.
 BATCH_TOKENS = 512
-# bfloat16 on AMX wants bigger runs: 2,048 tokens gave ~850-950 texts/s, 512 ~420/s.
+# bfloat16 on AMX wants bigger runs: 2,048 tokens gave ~850-950 texts/s, 512 ~420/s. The
+# PyTorch backend packs texts without padding (`minilm.pack`), so these are real tokens.
 TORCH_BATCH_TOKENS = 2048
 # oneDNN picks another matmul kernel for small inputs, with other rounding; runs are padded
-# with filler rows to at least this many (rows x width) tokens so a text's embedding is the
-# same whether it is scored alone or among thousands (checked in test_encoder_backends).
+# with filler tokens to at least this many so a text's embedding is the same whether it is
+# scored alone or among thousands (checked in test_encoder_backends).
 TORCH_MIN_RUN_TOKENS = 512
-# Widths are multiples of this. Coarse steps mean fewer runs per batch, each padded up to
-# TORCH_MIN_RUN_TOKENS: for batches of 64 tweets a step of 32 gave ~500-580 texts/s against
-# ~300 for a step of 8, and about the same speed for batches of 1,024.
+# Packed runs are padded to a multiple of this many tokens. oneDNN builds a kernel for each
+# new matmul shape: with a new row count on every call a 384x1536 bf16 linear ran at ~180
+# GFLOP/s against 600-1,300 with row counts from a small set (2-core benchmark machine).
+PACK_MULTIPLE = 64
+# Attention widths are multiples of this. Coarse steps mean fewer attention groups per
+# batch: for batches of 64 tweets a step of 32 gave ~500-580 texts/s against ~300 for a
+# step of 8 (measured before packing, when every width was a padded run of its own).
 WIDTH_STEP = 32
 ENCODER_ENV = "EARSHOT_CLASSIFIER_ENCODER"  # auto (default) | torch | onnx
 EXPORT_VERSION = "3"  # bump when the export/quantisation recipe changes
@@ -444,22 +449,28 @@ class TorchEncoder:
         import numpy as np
         import torch
 
+        from services.classifier.models.minilm import pack
+
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         encodings = self._tokenizer.encode_batch(list(texts))
-        # Every text runs at the same width whatever its companions: its length rounded up
-        # to a multiple of WIDTH_STEP (bf16 matmuls round differently at other widths).
-        widths = [-(-len(e.ids) // WIDTH_STEP) * WIDTH_STEP for e in encodings]
-        for batch in _runs(widths, self._batch_tokens, progress, same_width=True):
-            rows = [encodings[i].ids for i in batch]
-            width = widths[batch[0]]
-            fillers = max(0, -(-TORCH_MIN_RUN_TOKENS // width) - len(rows))
-            ids, mask = _pad(rows + [self._filler] * fillers, width=width)
+        lengths = [len(e.ids) for e in encodings]
+        # Every text attends at the same width whatever its companions: its length rounded
+        # up to a multiple of WIDTH_STEP (bf16 matmuls round differently at other widths).
+        widths = [-(-n // WIDTH_STEP) * WIDTH_STEP for n in lengths]
+        for batch in _packed_runs(widths, lengths, self._batch_tokens, progress):
+            packed = pack(
+                [encodings[i].ids for i in batch],
+                [widths[i] for i in batch],
+                dtype=torch.bfloat16,
+                multiple=PACK_MULTIPLE,
+                minimum=TORCH_MIN_RUN_TOKENS,
+            )
             with self._lock, torch.inference_mode():
-                states = self._model.hidden_states(torch.from_numpy(ids), torch.from_numpy(mask))
-                hidden = [states[layer][: len(rows)].float().numpy() for layer in self.layers]
-            out[batch] = _pool_layers(hidden, mask[: len(rows)])
+                states = self._model.packed_hidden_states(packed)
+                hidden = [states[layer][: packed.tokens].float().numpy() for layer in self.layers]
+            out[batch] = _pool_packed(hidden, [lengths[i] for i in batch])
         return out
 
 
@@ -513,12 +524,9 @@ def make_encoder(
     return OnnxEncoder(threads=threads, layers=layers, adapter=adapter)
 
 
-def _runs(
-    lengths: Sequence[int], batch_tokens: int, progress: bool = False, *, same_width: bool = False
-) -> Iterator[list[int]]:
+def _runs(lengths: Sequence[int], batch_tokens: int, progress: bool = False) -> Iterator[list[int]]:
     """Length bucketing: texts sorted by length, each run padded only to its own longest text
-    and holding about `batch_tokens` tokens, so padding waste stays small. `same_width`: a
-    run never mixes lengths."""
+    and holding about `batch_tokens` tokens, so padding waste stays small."""
     import numpy as np
 
     order = np.argsort(np.asarray(lengths), kind="stable")
@@ -526,13 +534,37 @@ def _runs(
     current: list[int] = []
     for idx in order:
         width = int(lengths[idx])
-        full = width * (len(current) + 1) > batch_tokens
-        if current and (full or (same_width and width != lengths[current[0]])):
+        if current and width * (len(current) + 1) > batch_tokens:
             batches.append(current)
             current = []
         current.append(int(idx))
     if current:
         batches.append(current)
+    yield from _progress(batches, progress)
+
+
+def _packed_runs(
+    widths: Sequence[int], lengths: Sequence[int], batch_tokens: int, progress: bool = False
+) -> Iterator[list[int]]:
+    """Texts sorted by attention width (as `minilm.pack` wants them), cut into runs of at
+    most `batch_tokens` real tokens (a longer text runs alone)."""
+    import numpy as np
+
+    batches: list[list[int]] = []
+    current: list[int] = []
+    tokens = 0
+    for idx in np.argsort(np.asarray(widths), kind="stable"):
+        if current and tokens + lengths[idx] > batch_tokens:
+            batches.append(current)
+            current, tokens = [], 0
+        current.append(int(idx))
+        tokens += lengths[idx]
+    if current:
+        batches.append(current)
+    yield from _progress(batches, progress)
+
+
+def _progress(batches: list[list[int]], progress: bool) -> Iterator[list[int]]:
     if progress:
         from tqdm import tqdm
 
@@ -551,5 +583,21 @@ def _pool_layers(hidden: Sequence[np.ndarray], mask: np.ndarray) -> np.ndarray:
     parts = []
     for states in hidden:
         pooled = (states * weights).sum(axis=1) / counts
+        parts.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
+    return np.concatenate(parts, axis=1)
+
+
+def _pool_packed(hidden: Sequence[np.ndarray], lengths: Sequence[int]) -> np.ndarray:
+    """`_pool_layers` for packed states ([tokens, hidden], texts end to end): the same
+    sums in the same order, so the same embeddings bit for bit."""
+    import numpy as np
+
+    counts = np.asarray(lengths, dtype=np.float32)[:, None]
+    ends = np.cumsum(lengths).tolist()
+    spans = list(zip([0, *ends[:-1]], ends, strict=True))
+    parts = []
+    for states in hidden:
+        # Row by row, as numpy sums the padded grid (np.add.reduceat rounds differently).
+        pooled = np.stack([states[start:end].sum(axis=0) for start, end in spans]) / counts
         parts.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
     return np.concatenate(parts, axis=1)

@@ -13,10 +13,12 @@ using transformers.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -49,9 +51,11 @@ class _Embeddings(nn.Module):
         self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
 
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        width = input_ids.shape[1]
-        positions = torch.arange(width).unsqueeze(0)
+    def forward(
+        self, input_ids: torch.Tensor, positions: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        if positions is None:
+            positions = torch.arange(input_ids.shape[1]).unsqueeze(0)
         embeddings = self.word_embeddings(input_ids) + self.token_type_embeddings(
             torch.zeros_like(input_ids)
         )
@@ -73,10 +77,34 @@ class _SelfAttention(nn.Module):
         query = self.query(hidden).view(*shape).transpose(1, 2)
         key = self.key(hidden).view(*shape).transpose(1, 2)
         value = self.value(hidden).view(*shape).transpose(1, 2)
+        return self._attend(query, key, value, bias).reshape(*hidden.shape[:-1], -1).contiguous()
+
+    def _attend(
+        self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, bias: torch.Tensor
+    ) -> torch.Tensor:
         weights = torch.matmul(query, key.transpose(2, 3)) * self.scaling
         weights = F.softmax(weights + bias, dim=-1)
-        out = torch.matmul(weights, value).transpose(1, 2).contiguous()
-        return out.reshape(*hidden.shape[:-1], -1).contiguous()
+        return torch.matmul(weights, value).transpose(1, 2).contiguous()
+
+    def _grid(self, states: torch.Tensor, group: WidthGroup) -> torch.Tensor:
+        """[rows, heads, width, head size] of one width group's packed tokens."""
+        shape = (group.rows, group.width, -1, self.head_size)
+        return states.index_select(0, group.gather).view(*shape).transpose(1, 2)
+
+    def packed(self, hidden: torch.Tensor, batch: PackedBatch) -> torch.Tensor:
+        """Attention over packed tokens: per width group, the texts' queries, keys and values
+        are gathered into a padded grid, attended as in `forward`, and the real tokens' rows
+        taken back in packed order. Filler tokens get zeros."""
+        query, key, value = self.query(hidden), self.key(hidden), self.value(hidden)
+        parts = []
+        for group in batch.groups:
+            grids = (self._grid(states, group) for states in (query, key, value))
+            out = self._attend(*grids, group.bias)
+            parts.append(out.view(group.rows * group.width, -1).index_select(0, group.real))
+        fillers = hidden.shape[0] - batch.tokens
+        if fillers:
+            parts.append(hidden.new_zeros((fillers, hidden.shape[1])))
+        return torch.cat(parts)
 
 
 class _DenseNorm(nn.Module):
@@ -100,6 +128,9 @@ class _Attention(nn.Module):
     def forward(self, hidden: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         return self.output(self.self(hidden, bias), hidden)
 
+    def packed(self, hidden: torch.Tensor, batch: PackedBatch) -> torch.Tensor:
+        return self.output(self.self.packed(hidden, batch), hidden)
+
 
 class _Intermediate(nn.Module):
     def __init__(self, config: MiniLMConfig) -> None:
@@ -119,6 +150,10 @@ class _Block(nn.Module):
 
     def forward(self, hidden: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         attended = self.attention(hidden, bias)
+        return self.output(self.intermediate(attended), attended)
+
+    def packed(self, hidden: torch.Tensor, batch: PackedBatch) -> torch.Tensor:
+        attended = self.attention.packed(hidden, batch)
         return self.output(self.intermediate(attended), attended)
 
 
@@ -167,8 +202,91 @@ class MiniLM(nn.Module):
             states.append(hidden)
         return states
 
+    def packed_hidden_states(self, batch: PackedBatch) -> list[torch.Tensor]:
+        """`hidden_states` of packed texts: each state is [tokens, hidden], the texts' tokens
+        end to end (then the batch's filler tokens)."""
+        hidden = self.embeddings(batch.ids, batch.positions)
+        states = [hidden]
+        for block in self.encoder.layer:
+            hidden = block.packed(hidden, batch)
+            states.append(hidden)
+        return states
+
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any:
         return self.hidden_states(input_ids, attention_mask)
+
+
+@dataclass(frozen=True)
+class WidthGroup:
+    """The texts of one attention width: `gather` maps each slot of their rows x width grid
+    to a packed token (padding slots to token 0, which the bias masks out), `real` lists the
+    slots that hold a text's own tokens, in order."""
+
+    rows: int
+    width: int
+    gather: torch.Tensor
+    real: torch.Tensor
+    bias: torch.Tensor
+
+
+@dataclass(frozen=True)
+class PackedBatch:
+    ids: torch.Tensor  # [tokens + fillers]
+    positions: torch.Tensor  # each token's position in its own text
+    tokens: int  # the texts' tokens; filler tokens follow them
+    groups: tuple[WidthGroup, ...]
+
+
+def pack(
+    sequences: Sequence[Sequence[int]],
+    widths: Sequence[int],
+    *,
+    dtype: torch.dtype,
+    multiple: int = 1,
+    minimum: int = 0,
+) -> PackedBatch:
+    """Lay token sequences end to end. `widths`: each text's attention width (≥ its length),
+    non-decreasing so the groups' rows come back in packed order. Filler tokens pad the total
+    to a multiple of `multiple` and at least `minimum` (the matmul shapes a caller allows)."""
+    lengths = np.fromiter((len(seq) for seq in sequences), dtype=np.int64, count=len(sequences))
+    width_arr = np.asarray(widths, dtype=np.int64)
+    if len(width_arr) != len(lengths) or (lengths > width_arr).any() or (lengths == 0).any():
+        raise ValueError("each text needs 1..width tokens")
+    if (np.diff(width_arr) < 0).any():
+        raise ValueError("texts must be sorted by width")
+    tokens = int(lengths.sum())
+    total = max(minimum, -(-tokens // multiple) * multiple)
+    ids = np.zeros(total, dtype=np.int64)
+    positions = np.zeros(total, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    ids[:tokens] = np.fromiter(
+        (token for seq in sequences for token in seq), dtype=np.int64, count=tokens
+    )
+    positions[:tokens] = np.arange(tokens) - np.repeat(starts, lengths)
+    groups = []
+    for width in np.unique(width_arr):
+        members = np.flatnonzero(width_arr == width)
+        slot = np.arange(int(width))
+        inside = slot[None, :] < lengths[members, None]  # [rows, width]
+        gather = np.where(inside, starts[members, None] + slot[None, :], 0)
+        bias = torch.zeros(inside.shape, dtype=dtype).masked_fill(
+            torch.from_numpy(~inside), torch.finfo(dtype).min
+        )[:, None, None, :]
+        groups.append(
+            WidthGroup(
+                rows=len(members),
+                width=int(width),
+                gather=torch.from_numpy(gather.reshape(-1)),
+                real=torch.from_numpy(np.flatnonzero(inside.reshape(-1))),
+                bias=bias,
+            )
+        )
+    return PackedBatch(
+        ids=torch.from_numpy(ids),
+        positions=torch.from_numpy(positions),
+        tokens=tokens,
+        groups=tuple(groups),
+    )
 
 
 def _unused(key: str) -> bool:
