@@ -67,8 +67,8 @@ class SpamScorer:
             z += max(0.0, 0.6 - distinct_ratio) * 6.0  # the same words over and over
         if _REPEATED_CHAR.search(text):
             z += 0.6
-        letters = [c for c in text if c.isalpha()]
-        if len(letters) >= 15 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
+        letters = sum(map(str.isalpha, text))
+        if letters >= 15 and sum(map(str.isupper, filter(str.isalpha, text))) / letters > 0.7:
             z += 0.8
         if _MONEY.search(text):
             z += 0.7

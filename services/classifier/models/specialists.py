@@ -76,16 +76,20 @@ def fit_idf(counts: Any, min_df: int = MIN_DF) -> np.ndarray:
 
 
 def features(
-    texts: Sequence[str], char_idf: np.ndarray, word_idf: np.ndarray, language: str
+    texts: Sequence[str],
+    char_idf: np.ndarray,
+    word_idf: np.ndarray,
+    language: str,
+    counts: tuple[Any, Any] | None = None,
 ) -> Any:
     """Columns: character tf-idf block, word tf-idf block, then the language's two polarity
-    cue features (models/polarity.py)."""
+    cue features (models/polarity.py). `counts`: the texts' `ngram_counts`, if already made."""
     import numpy as np
     from scipy.sparse import csr_matrix, hstack
 
     from services.classifier.models.polarity import cue_features
 
-    chars, words = ngram_counts(texts)
+    chars, words = counts if counts is not None else ngram_counts(texts)
     cues = csr_matrix(np.asarray(cue_features(list(texts), language), dtype=np.float32))
     return hstack([tfidf(chars, char_idf), tfidf(words, word_idf), cues], format="csr")
 
@@ -104,12 +108,12 @@ class LanguageSpecialist:
     w: np.ndarray  # (2 * BLOCK_FEATURES + CUE_FEATURES, k)
     b: np.ndarray  # (k,)
 
-    def logprobs(self, texts: Sequence[str]) -> np.ndarray:
+    def logprobs(self, texts: Sequence[str], counts: tuple[Any, Any] | None = None) -> np.ndarray:
         import numpy as np
 
         from services.classifier.models.heads import log_softmax
 
-        x = features(texts, self.char_idf, self.word_idf, self.language)
+        x = features(texts, self.char_idf, self.word_idf, self.language, counts)
         return log_softmax(np.asarray(x @ self.w, dtype=np.float64) + self.b)
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
@@ -180,16 +184,23 @@ def blend_specialists(
     weight: float,
 ) -> np.ndarray:
     """Rows whose language has a specialist get weight * specialist + (1 - weight) * shared
-    log-probs; the others are returned as they are. One specialist call per language."""
+    log-probs; the others are returned as they are. One specialist call per language; the
+    n-grams of all those rows are counted in one pass (a service batch of 64 mentions often
+    holds several languages, and each pass has a fixed cost)."""
     import numpy as np
 
     if not specialists or weight <= 0.0:
         return logprobs
     out = np.array(logprobs, dtype=np.float64, copy=True)
     codes = np.asarray(list(languages), dtype=object)
+    covered = np.flatnonzero(np.isin(codes, list(specialists)))
+    if not len(covered):
+        return out
+    chars, words = ngram_counts([texts[i] for i in covered])
     for code, specialist in specialists.items():
-        rows = np.flatnonzero(codes == code)
-        if len(rows):
-            own = specialist.logprobs([texts[i] for i in rows])
+        picked = np.flatnonzero(codes[covered] == code)  # positions within `covered`
+        if len(picked):
+            rows = covered[picked]
+            own = specialist.logprobs([texts[i] for i in rows], (chars[picked], words[picked]))
             out[rows] = weight * own + (1.0 - weight) * out[rows]
     return out

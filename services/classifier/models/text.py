@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Models see at most this many characters. A tweet is < 300 chars; long posts carry their
 # sentiment early, and bounding the input keeps a 100k-char message from stalling a batch.
@@ -55,6 +56,7 @@ def normalise_for_model(text: str | None) -> str:
     return _HANDLE.sub("@user", text)
 
 
+@lru_cache(maxsize=1024)  # spam and the polarity cues fold the same texts of a batch
 def fold(text: str | None, max_chars: int = MATCH_MAX_CHARS) -> str:
     """Casefold, strip accents, keep word characters, pad with spaces: ' my card was hacked '.
 
