@@ -19,3 +19,37 @@ def test_service_batches_times_every_batch_of_every_size() -> None:
         assert row["tweets"] == 50 and row["tweets_per_s"] > 0
     with pytest.raises(ValueError, match="positive"):
         service_batches([0], load_classifier("vader"), texts)
+
+
+def test_throughput_table_reports_the_service_default_batch() -> None:
+    from services.classifier.bench import batch_latency, render, service_batch_max
+    from services.classifier.settings import ClassifierSettings
+
+    size = service_batch_max()
+    assert size == ClassifierSettings.model_fields["classifier_batch_max"].default
+    latency = batch_latency([10.0, 20.0, 30.0], size)
+    assert latency == {
+        "service_batch_max": size,
+        "service_p50_ms": 20.0,
+        "service_p99_ms": 30.0,
+        "service_batches": 3,
+    }
+    quality = {
+        "model_version": "m1",
+        "encoder": "torch",
+        "sentiment": {"tweeteval_macro_recall": 0.7},
+        "offensive": {"macro_f1": 0.7},
+        "hate": {"macro_f1": 0.7},
+    }
+    run = {
+        "encoder": "torch",
+        "tweets": 3,
+        "unique_texts": 3,
+        "cli_wall_s": 1.0,
+        "cli_tweets_per_s": 3.0,
+        "steady_tweets_per_s": 9.0,
+        **latency,
+    }
+    text = render("bench", {"quality": [quality], "throughput": [run]})
+    assert f"service batches of {size} (the default EARSHOT_CLASSIFIER_BATCH_MAX)" in text
+    assert "| 20.0 / 30.0 ms (3 batches) |" in text
