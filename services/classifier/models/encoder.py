@@ -408,6 +408,10 @@ class TorchEncoder:
     """The same sentence embeddings from PyTorch in bfloat16, for CPUs with AMX
     (`minilm.MiniLM`, no transformers import).
 
+    Texts run packed (`minilm.pack`): the per-token layers never see padding, only attention
+    regroups texts by width. Bit-identical to padded runs; ~1.4-1.8x the texts/s of padded
+    runs in batches of 64 tweets on 2 cores (docs/BENCHMARKS.md, "Classifier: packed batches").
+
     Eager attention: on 2 cores PyTorch's fused CPU attention took a third of the time at
     tweet lengths (12 heads of 32 dimensions); plain batched matmuls were faster."""
 
