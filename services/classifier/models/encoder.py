@@ -409,8 +409,8 @@ class TorchEncoder:
     (`minilm.MiniLM`, no transformers import).
 
     Texts run packed (`minilm.pack`): the per-token layers never see padding, only attention
-    regroups texts by width. Bit-identical to padded runs; ~1.4-1.8x the texts/s of padded
-    runs in batches of 64 tweets on 2 cores (docs/BENCHMARKS.md, "Classifier: packed batches").
+    regroups texts by width. Bit-identical to padded runs; 1.1-1.9x the texts/s of padded
+    runs in batches of 64 tweets on 2 cores, 4 alternating rounds (docs/BENCHMARKS.md).
 
     Eager attention: on 2 cores PyTorch's fused CPU attention took a third of the time at
     tweet lengths (12 heads of 32 dimensions); plain batched matmuls were faster."""
