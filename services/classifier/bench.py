@@ -1,10 +1,12 @@
 """Classifier benchmark: val quality and `earshot classify` throughput, into docs/BENCHMARKS.md.
 
     python -m services.classifier.bench [--data ../shared/data] [--model default] [--n 10000]
+                                        [--runs 3]
 
 Quality goes through the same `classify` path the service uses (text normalisation,
 dedup, calibrated heads). Throughput runs `earshot classify` as a child process on JSONL
-(start-up included: interpreter, imports, model load) and also reports the steady state.
+(start-up included: interpreter, imports, model load) and also reports the steady state,
+each `--runs` times (medians, every run listed).
 Both encoder backends are measured where the CPU runs bfloat16 natively (AMX), else int8 only.
 Only the "## Classifier" section of docs/BENCHMARKS.md is rewritten.
 """
@@ -79,8 +81,14 @@ def quality(model_spec: str, data: Path, encoder: str | None = None) -> dict[str
 
 
 def throughput(
-    model_spec: str, data: Path, n: int, threads: int | None, encoder: str
+    model_spec: str, data: Path, n: int, threads: int | None, encoder: str, runs: int = 3
 ) -> dict[str, Any]:
+    """`earshot classify` on n tweets as a child process (start-up included), `runs` times;
+    then in-process, `runs` rounds of the steady state (batches of 256, as the CLI) each
+    followed by 100 service-sized batches. Medians of the runs, every run listed, batch
+    latencies pooled: this shared machine's speed drifts between minutes."""
+    import statistics
+
     texts = tweet_pool(data, n)
     payload = "".join(
         json.dumps({"id": str(i), "text": t, "author_followers": i % 50_000}) + "\n"
@@ -89,40 +97,47 @@ def throughput(
     cmd = [sys.executable, "-c", "from services.classifier.commands import app; app()", "classify"]
     cmd += ["--model", model_spec] + (["--threads", str(threads)] if threads else [])
     env = dict(os.environ, EARSHOT_CLASSIFIER_ENCODER=encoder)
-    started = time.perf_counter()
-    proc = subprocess.run(
-        cmd, input=payload, capture_output=True, text=True, cwd=REPO, check=True, env=env
-    )
-    wall = time.perf_counter() - started
-    lines = proc.stdout.count("\n")
-    if lines != len(texts):
-        raise RuntimeError(f"expected {len(texts)} output lines, got {lines}: {proc.stderr[-500:]}")
-    unique = len(set(texts))
+    walls = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        proc = subprocess.run(
+            cmd, input=payload, capture_output=True, text=True, cwd=REPO, check=True, env=env
+        )
+        walls.append(time.perf_counter() - started)
+        lines = proc.stdout.count("\n")
+        if lines != len(texts):
+            raise RuntimeError(
+                f"expected {len(texts)} output lines, got {lines}: {proc.stderr[-500:]}"
+            )
     # Steady state, in-process: model already loaded, same batches as the CLI.
     from services.classifier.models import ClassifierInput, load_classifier
 
     classifier = load_classifier(model_spec, threads=threads, encoder=encoder)
     classifier.classify([ClassifierInput("warm", "warm up")])
     items = [ClassifierInput(str(i), t) for i, t in enumerate(texts)]
-    t0 = time.perf_counter()
-    for start in range(0, len(items), 256):
-        classifier.classify(items[start : start + 256])
-    steady = time.perf_counter() - t0
-    # The service's batches (EARSHOT_CLASSIFIER_BATCH_MAX, its default), one at a time.
-    size = service_batch_max()
-    latencies = []
-    for start in range(0, min(len(items), 100 * size), size):
-        t1 = time.perf_counter()
-        classifier.classify(items[start : start + size])
-        latencies.append(time.perf_counter() - t1)
+    size = service_batch_max()  # the service's batches (EARSHOT_CLASSIFIER_BATCH_MAX)
+    steady: list[float] = []
+    latencies: list[float] = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        for start in range(0, len(items), 256):
+            classifier.classify(items[start : start + 256])
+        steady.append(len(items) / (time.perf_counter() - t0))
+        for start in range(0, min(len(items), 100 * size), size):
+            t1 = time.perf_counter()
+            classifier.classify(items[start : start + size])
+            latencies.append((time.perf_counter() - t1) * 1000)
+    cli_rates = [len(texts) / wall for wall in walls]
     return {
         "encoder": encoder,
         "tweets": len(texts),
-        "unique_texts": unique,
-        "cli_wall_s": round(wall, 1),
-        "cli_tweets_per_s": round(len(texts) / wall, 1),
-        "steady_tweets_per_s": round(len(texts) / steady, 1),
-        **batch_latency([x * 1000 for x in latencies], size),
+        "unique_texts": len(set(texts)),
+        "cli_wall_s": round(statistics.median(walls), 1),
+        "cli_tweets_per_s": round(statistics.median(cli_rates), 1),
+        "cli_runs_tweets_per_s": [round(r, 1) for r in cli_rates],
+        "steady_tweets_per_s": round(statistics.median(steady), 1),
+        "steady_runs_tweets_per_s": [round(r, 1) for r in steady],
+        **batch_latency(latencies, size),
     }
 
 
@@ -292,8 +307,8 @@ def render(command: str, results: dict[str, Any]) -> str:
         f"{runs[0]['tweets']} real tweets ({runs[0]['unique_texts']} unique), JSONL in/out; "
         "goal 1,000/s start-up included:",
         "",
-        "| encoder | start-up included (child process, imports, model load) "
-        "| steady state (model loaded, batches of 256) "
+        "| encoder | start-up included (child process, imports, model load): median of the runs "
+        "| steady state (model loaded, batches of 256): median of the runs "
         f"| service batches of {runs[0]['service_batch_max']} (the default "
         "EARSHOT_CLASSIFIER_BATCH_MAX): latency p50 / p99 (goal p99 < 250 ms) |",
         "|---|---|---|---|",
@@ -301,7 +316,9 @@ def render(command: str, results: dict[str, Any]) -> str:
     for t in runs:
         lines.append(
             f"| {ENCODER_NAMES[t['encoder']]} | **{t['cli_tweets_per_s']} tweets/s** "
-            f"({t['cli_wall_s']} s wall) | {t['steady_tweets_per_s']} tweets/s "
+            f"({t['cli_wall_s']} s wall; runs {_listed(t.get('cli_runs_tweets_per_s'))}) "
+            f"| {t['steady_tweets_per_s']} tweets/s "
+            f"(runs {_listed(t.get('steady_runs_tweets_per_s'))}) "
             f"| {t['service_p50_ms']} / {t['service_p99_ms']} ms "
             f"({t['service_batches']} batches) |"
         )
@@ -315,6 +332,10 @@ def render(command: str, results: dict[str, Any]) -> str:
 
 
 ENCODER_NAMES = {"torch": "PyTorch bfloat16", "onnx": "ONNX Runtime int8"}
+
+
+def _listed(values: list[float] | None) -> str:
+    return ", ".join(f"{v:g}" for v in values) if values else "n/a"
 
 
 def _name(q: dict[str, Any]) -> str:
@@ -340,6 +361,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", default="vader", help="also score this model ('' to skip)")
     parser.add_argument("--n", type=int, default=10_000, help="tweets for the throughput run")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--runs", type=int, default=3, help="throughput runs per encoder (medians reported)"
+    )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
         "--compare",
@@ -378,7 +402,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.baseline:
         results["quality"].append(quality(args.baseline, args.data))
     results["throughput"] = [
-        throughput(args.model, args.data, args.n, args.threads, e) for e in encoders
+        throughput(args.model, args.data, args.n, args.threads, e, args.runs) for e in encoders
     ]
     print(json.dumps(results, indent=2))
     if not args.no_write:

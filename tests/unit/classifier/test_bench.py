@@ -48,8 +48,11 @@ def test_throughput_table_reports_the_service_default_batch() -> None:
         "cli_wall_s": 1.0,
         "cli_tweets_per_s": 3.0,
         "steady_tweets_per_s": 9.0,
+        "cli_runs_tweets_per_s": [2.5, 3.0, 3.5],
+        "steady_runs_tweets_per_s": [8.0, 9.0, 9.5],
         **latency,
     }
     text = render("bench", {"quality": [quality], "throughput": [run]})
     assert f"service batches of {size} (the default EARSHOT_CLASSIFIER_BATCH_MAX)" in text
     assert "| 20.0 / 30.0 ms (3 batches) |" in text
+    assert "**3.0 tweets/s** (1.0 s wall; runs 2.5, 3, 3.5) | 9.0 tweets/s (runs 8, 9, 9.5)" in text
