@@ -68,3 +68,15 @@ def test_backends_agree(torch_encoder: encoder.TorchEncoder) -> None:
     assert torch_encoder.key != onnx.key  # embeddings caches never mix backends
     with pytest.raises(ValueError, match="layers"):
         encoder.OnnxEncoder(threads=1, layers=(0,))
+
+
+def test_packed_runs_hold_every_text_once_sorted_by_width_within_the_budget() -> None:
+    rng = np.random.default_rng(3)
+    lengths = [int(n) for n in rng.integers(2, 129, size=300)]
+    widths = [-(-n // encoder.WIDTH_STEP) * encoder.WIDTH_STEP for n in lengths]
+    runs = list(encoder._packed_runs(widths, lengths, 2048))
+    order = [i for run in runs for i in run]
+    assert sorted(order) == list(range(300))
+    assert [widths[i] for i in order] == sorted(widths)  # as `minilm.pack` wants them
+    assert all(sum(lengths[i] for i in run) <= 2048 for run in runs)
+    assert list(encoder._packed_runs([32], [200], 100)) == [[0]]  # too long: runs alone

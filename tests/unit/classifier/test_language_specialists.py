@@ -86,6 +86,21 @@ def test_only_rows_in_a_specialist_language_are_blended() -> None:
     assert sp.blend_specialists(shared, texts, ["fr"] * 3, {"fr": model}, 0.0) is shared
 
 
+def test_a_mixed_batch_scores_each_language_as_it_would_alone() -> None:
+    """The batch's n-grams are counted once and each specialist takes its rows: the same
+    numbers as scoring each language's texts on their own."""
+    fr = _specialist(FR_POS + FR_NEG).rounded()
+    de = sp.LanguageSpecialist("de", fr.char_idf, fr.word_idf, fr.w[:, ::-1].copy(), fr.b)
+    texts = ["service nul", "I love this", "Das ist super", "merci beaucoup", "danke, alles gut"]
+    langs = ["fr", "en", "de", "fr", "de"]
+    shared = np.log(np.full((5, 3), 1 / 3))
+    out = sp.blend_specialists(shared, texts, langs, {"fr": fr, "de": de}, 0.5)
+    for model, rows in ((fr, [0, 3]), (de, [2, 4])):
+        alone = model.logprobs([texts[i] for i in rows])
+        assert np.array_equal(out[rows], 0.5 * alone + 0.5 * shared[rows])
+    assert np.array_equal(out[1], shared[1])
+
+
 def _split(texts: list[str], labels: list[int], groups: list[str]) -> Split:
     return Split(texts=list(texts), labels=list(labels), groups=list(groups))
 
