@@ -446,8 +446,6 @@ class TorchEncoder:
             f"minilm-l6-v2-{_weights_key(model_dir)}{_adapter_tag(adapter)}-torch-bf16"
             f"{_layers_tag(self.layers)}"
         )
-        cls_sep = self._tokenizer.encode("").ids  # [CLS] [SEP]: the filler row
-        self._filler = list(cls_sep) or [0]
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         import numpy as np
