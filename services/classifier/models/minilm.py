@@ -4,10 +4,10 @@ Importing transformers and building its `BertModel` took ~4–5 s of every `ears
 start on the 2-core benchmark machine (the bert modelling module alone ~3.4 s), more than the
 model's weights take to load. This module builds the same network from the package's
 `config.json` and `model.safetensors`: the module names match `BertModel`'s, so the LoRA
-merge and `truncate` work on either, and the operations are the ones transformers' eager
-attention runs, in the same order, so the hidden states are bit-identical to it in float32
-and bfloat16 (`tests/unit/classifier/test_minilm.py`). Training and the ONNX export keep
-using transformers.
+merge and `truncate` work on either, and the operations are the ones transformers runs with
+`attn_implementation="sdpa"` (PyTorch's fused attention), in the same order, so the hidden
+states are bit-identical to it in float32 and bfloat16 (`tests/unit/classifier/test_minilm.py`).
+Training and the ONNX export keep using transformers.
 """
 
 from __future__ import annotations
@@ -82,9 +82,8 @@ class _SelfAttention(nn.Module):
     def _attend(
         self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, bias: torch.Tensor
     ) -> torch.Tensor:
-        weights = torch.matmul(query, key.transpose(2, 3)) * self.scaling
-        weights = F.softmax(weights + bias, dim=-1)
-        return torch.matmul(weights, value).transpose(1, 2).contiguous()
+        out = F.scaled_dot_product_attention(query, key, value, attn_mask=bias)
+        return out.transpose(1, 2).contiguous()
 
     def _grid(self, states: torch.Tensor, group: WidthGroup) -> torch.Tensor:
         """[rows, heads, width, head size] of one width group's packed tokens."""

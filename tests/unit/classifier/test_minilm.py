@@ -33,7 +33,7 @@ SHIPPED_ADAPTER = Path(__file__).parents[3] / (
 def _models(depth: int, adapter: bool) -> tuple[torch.nn.Module, MiniLM]:
     model_dir = encoder.package_model_dir()
     reference = AutoModel.from_pretrained(
-        str(model_dir), local_files_only=True, attn_implementation="eager"
+        str(model_dir), local_files_only=True, attn_implementation="sdpa"
     )
     ours = MiniLM.from_dir(model_dir)
     for model in (reference, ours):
