@@ -21,8 +21,8 @@ class ClassifierSettings(EarshotSettings):
         "(int8, no torch needed) or `auto` (torch where the CPU has AMX and torch is installed)",
     )
     classifier_threads: int = Field(default=2, ge=1, description="CPU threads for inference")
-    # 48 rather than 64: about the same tweets/s, p99 batch latency 120-189 ms against
-    # 196-224 ms on 2 cores (docs/BENCHMARKS.md, "Classifier: service batch size").
+    # 48 rather than 64: about the same tweets/s, p99 batch latency 121-189 ms against
+    # 197-224 ms on 2 cores (docs/BENCHMARKS.md, "Classifier: service batch size").
     classifier_batch_max: int = Field(default=48, ge=1, description="Most mentions per batch")
     classifier_batch_wait_ms: int = Field(
         default=20, ge=1, description="Longest wait to fill a batch before classifying it"

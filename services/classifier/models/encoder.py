@@ -585,8 +585,7 @@ def _pool_layers(hidden: Sequence[np.ndarray], mask: np.ndarray) -> np.ndarray:
     counts = np.clip(weights.sum(axis=1), 1e-9, None)
     parts = []
     for states in hidden:
-        pooled = (states * weights).sum(axis=1) / counts
-        parts.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
+        parts.append(_unit_rows((states * weights).sum(axis=1) / counts))
     return np.concatenate(parts, axis=1)
 
 
@@ -601,6 +600,12 @@ def _pool_packed(hidden: Sequence[np.ndarray], lengths: Sequence[int]) -> np.nda
     parts = []
     for states in hidden:
         # Row by row, as numpy sums the padded grid (np.add.reduceat rounds differently).
-        pooled = np.stack([states[start:end].sum(axis=0) for start, end in spans]) / counts
-        parts.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
+        parts.append(_unit_rows(np.stack([states[a:b].sum(axis=0) for a, b in spans]) / counts))
     return np.concatenate(parts, axis=1)
+
+
+def _unit_rows(pooled: np.ndarray) -> np.ndarray:
+    """Each row L2-normalised (the sentence-transformers recipe)."""
+    import numpy as np
+
+    return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
