@@ -8,7 +8,8 @@ dedup, calibrated heads). Throughput runs `earshot classify` as a child process 
 (start-up included: interpreter, imports, model load) and also reports the steady state,
 each `--runs` times (medians, every run listed).
 Both encoder backends are measured where the CPU runs bfloat16 natively (AMX), else int8 only.
-Only the "## Classifier" section of docs/BENCHMARKS.md is rewritten.
+Only this CPU kind's section of docs/BENCHMARKS.md is rewritten ("## Classifier — CPU with
+AMX" or "## Classifier — CPU without AMX"), so runs on the two kinds stand side by side.
 """
 
 from __future__ import annotations
@@ -28,6 +29,23 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 BENCHMARKS = REPO / "docs" / "BENCHMARKS.md"
 SECTION = "## Classifier"
+
+
+def section_title(amx: bool) -> str:
+    """The docs/BENCHMARKS.md heading for runs on this kind of CPU."""
+    return f"{SECTION} — CPU {'with' if amx else 'without'} AMX"
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux), e.g. 'Intel(R) Xeon(R) Processor @ 2.50GHz'."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def default_data() -> Path:
@@ -115,7 +133,7 @@ def throughput(
     classifier = load_classifier(model_spec, threads=threads, encoder=encoder)
     classifier.classify([ClassifierInput("warm", "warm up")])
     items = [ClassifierInput(str(i), t) for i, t in enumerate(texts)]
-    size = service_batch_max()  # the service's batches (EARSHOT_CLASSIFIER_BATCH_MAX)
+    size = service_batch_max(encoder)  # the service's default batches with this encoder
     steady: list[float] = []
     latencies: list[float] = []
     for _ in range(runs):
@@ -158,11 +176,12 @@ def percentiles(ms: list[float]) -> tuple[float, float]:
     return round(ordered[len(ordered) // 2], 1), round(p99, 1)
 
 
-def service_batch_max() -> int:
-    """The classifier service's default batch size (EARSHOT_CLASSIFIER_BATCH_MAX)."""
-    from services.classifier.settings import ClassifierSettings
+def service_batch_max(encoder: str) -> int:
+    """The classifier service's default batch size with this encoder (unset
+    EARSHOT_CLASSIFIER_BATCH_MAX)."""
+    from services.classifier.settings import batch_max_for
 
-    return int(ClassifierSettings.model_fields["classifier_batch_max"].default)
+    return batch_max_for(encoder)
 
 
 def batch_latency(ms: list[float], size: int) -> dict[str, Any]:
@@ -257,14 +276,21 @@ def service_batches(
 
 
 def render(command: str, results: dict[str, Any]) -> str:
+    amx = bool(results.get("amx"))
     lines = [
-        SECTION,
+        section_title(amx),
         "",
         f"- command: `{command}`",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- machine: {os.cpu_count()} CPU cores, {platform.machine()}, Python "
         f"{platform.python_version()}, no GPU; 1-minute load average when the run began: "
         f"{results.get('load_before', 'n/a')}",
+        f"- CPU: {results.get('cpu', 'n/a')}; "
+        + (
+            "AMX bfloat16 units, so the PyTorch bfloat16 encoder is the default"
+            if amx
+            else "no AMX, so the int8 encoder is the default and the only one measured"
+        ),
         "",
         "| model | TweetEval val macro-recall (goal 0.72) "
         "| UMSAB val macro-F1, 8 langs (goal 0.60): language detected / hinted "
@@ -309,8 +335,8 @@ def render(command: str, results: dict[str, Any]) -> str:
         "",
         "| encoder | start-up included (child process, imports, model load): median of the runs "
         "| steady state (model loaded, batches of 256): median of the runs "
-        f"| service batches of {runs[0]['service_batch_max']} (the default "
-        "EARSHOT_CLASSIFIER_BATCH_MAX): latency p50 / p99 (goal p99 < 250 ms) |",
+        "| service batches (the encoder's default EARSHOT_CLASSIFIER_BATCH_MAX): size, "
+        "latency p50 / p99 (goal p99 < 250 ms) |",
         "|---|---|---|---|",
     ]
     for t in runs:
@@ -319,7 +345,7 @@ def render(command: str, results: dict[str, Any]) -> str:
             f"({t['cli_wall_s']} s wall; runs {_listed(t.get('cli_runs_tweets_per_s'))}) "
             f"| {t['steady_tweets_per_s']} tweets/s "
             f"(runs {_listed(t.get('steady_runs_tweets_per_s'))}) "
-            f"| {t['service_p50_ms']} / {t['service_p99_ms']} ms "
+            f"| {t['service_batch_max']}: {t['service_p50_ms']} / {t['service_p99_ms']} ms "
             f"({t['service_batches']} batches) |"
         )
     lines += [
@@ -344,8 +370,10 @@ def _name(q: dict[str, Any]) -> str:
 
 
 def write_section(text: str, path: Path = BENCHMARKS) -> None:
+    """Replace the section headed by `text`'s first line (append it if there is none)."""
+    title = text.splitlines()[0]
     current = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(current):
         updated = pattern.sub(lambda _: text + "\n", current, count=1)
     else:
@@ -395,9 +423,14 @@ def main(argv: list[str] | None = None) -> None:
     from services.classifier.models.encoder import cpu_has_bf16_matrix_units
 
     # Both backends where this CPU runs bfloat16 natively; the int8 one everywhere.
-    encoders = ["torch", "onnx"] if cpu_has_bf16_matrix_units() else ["onnx"]
+    amx = cpu_has_bf16_matrix_units()
+    encoders = ["torch", "onnx"] if amx else ["onnx"]
     # Other work on the box slows every figure below; the load average says how busy it was.
-    results: dict[str, Any] = {"load_before": round(os.getloadavg()[0], 2)}
+    results: dict[str, Any] = {
+        "load_before": round(os.getloadavg()[0], 2),
+        "cpu": cpu_model(),
+        "amx": amx,
+    }
     results["quality"] = [quality(args.model, args.data, e) for e in encoders]
     if args.baseline:
         results["quality"].append(quality(args.baseline, args.data))
@@ -407,7 +440,7 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(results, indent=2))
     if not args.no_write:
         write_section(render(command.strip(), results))
-        print(f"wrote the {SECTION!r} section of {BENCHMARKS}", file=sys.stderr)
+        print(f"wrote the {section_title(amx)!r} section of {BENCHMARKS}", file=sys.stderr)
 
 
 if __name__ == "__main__":

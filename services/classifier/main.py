@@ -60,7 +60,7 @@ class ClassifierService:
             producer=bus.producer,
             group=GROUP,
             handle=self.handle,
-            max_batch=self.settings.classifier_batch_max,
+            max_batch=self.settings.batch_max(),
             max_wait_ms=self.settings.classifier_batch_wait_ms,
             topic_prefix=self.settings.topic_prefix,
         )

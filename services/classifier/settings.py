@@ -21,9 +21,12 @@ class ClassifierSettings(EarshotSettings):
         "(int8, no torch needed) or `auto` (torch where the CPU has AMX and torch is installed)",
     )
     classifier_threads: int = Field(default=2, ge=1, description="CPU threads for inference")
-    # 48 rather than 64: about the same tweets/s, p99 batch latency 121-189 ms against
-    # 197-224 ms on 2 cores (docs/BENCHMARKS.md, "Classifier: service batch size").
-    classifier_batch_max: int = Field(default=48, ge=1, description="Most mentions per batch")
+    classifier_batch_max: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most mentions per batch; unset = by encoder: 48 on PyTorch bfloat16, "
+        "24 on ONNX int8 (`batch_max_for`)",
+    )
     classifier_batch_wait_ms: int = Field(
         default=20, ge=1, description="Longest wait to fill a batch before classifying it"
     )
@@ -34,3 +37,22 @@ class ClassifierSettings(EarshotSettings):
         "between batches, so a newly activated corrections model applies without a restart; "
         "0 = never",
     )
+
+    def batch_max(self) -> int:
+        """The batch size the service runs: the setting, else the encoder's default."""
+        from services.classifier.models.encoder import encoder_backend
+
+        return self.classifier_batch_max or batch_max_for(encoder_backend(self.classifier_encoder))
+
+
+# Per encoder, the largest batch whose p99 latency stays under 250 ms on 2 cores without
+# giving up tweets/s (docs/BENCHMARKS.md, "Classifier: service batch size"):
+# - bfloat16 (AMX CPU): 48 ran at about the tweets/s of 64 with p99 121-189 ms against 197-224;
+# - int8: 48, 32 and 24 ran at 283, 292 and 277 tweets/s on a CPU without AMX, p99 337, 246
+#   and 177 ms; on an AMX CPU 356, 330 and 328 tweets/s, p99 264, 193 and 152 ms.
+BATCH_MAX = {"torch": 48, "onnx": 24}
+
+
+def batch_max_for(backend: str) -> int:
+    """The default most mentions per batch for an encoder backend (`torch` or `onnx`)."""
+    return BATCH_MAX[backend]

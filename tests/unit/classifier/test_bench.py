@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from services.classifier.bench import service_batches
@@ -25,8 +27,10 @@ def test_throughput_table_reports_the_service_default_batch() -> None:
     from services.classifier.bench import batch_latency, render, service_batch_max
     from services.classifier.settings import ClassifierSettings
 
-    size = service_batch_max()
-    assert size == ClassifierSettings.model_fields["classifier_batch_max"].default
+    size = service_batch_max("torch")
+    assert ClassifierSettings.model_fields["classifier_batch_max"].default is None
+    assert size == ClassifierSettings(classifier_encoder="torch").batch_max() == 48
+    assert service_batch_max("onnx") == ClassifierSettings(classifier_encoder="onnx").batch_max()
     latency = batch_latency([10.0, 20.0, 30.0], size)
     assert latency == {
         "service_batch_max": size,
@@ -52,7 +56,29 @@ def test_throughput_table_reports_the_service_default_batch() -> None:
         "steady_runs_tweets_per_s": [8.0, 9.0, 9.5],
         **latency,
     }
-    text = render("bench", {"quality": [quality], "throughput": [run]})
-    assert f"service batches of {size} (the default EARSHOT_CLASSIFIER_BATCH_MAX)" in text
-    assert "| 20.0 / 30.0 ms (3 batches) |" in text
+    text = render(
+        "bench",
+        {"quality": [quality], "throughput": [run], "cpu": "Some CPU @ 2.50GHz", "amx": True},
+    )
+    assert text.startswith("## Classifier — CPU with AMX\n")
+    assert "- CPU: Some CPU @ 2.50GHz; AMX bfloat16 units" in text
+    assert "service batches (the encoder's default EARSHOT_CLASSIFIER_BATCH_MAX)" in text
+    assert f"| {size}: 20.0 / 30.0 ms (3 batches) |" in text
     assert "**3.0 tweets/s** (1.0 s wall; runs 2.5, 3, 3.5) | 9.0 tweets/s (runs 8, 9, 9.5)" in text
+
+
+def test_each_cpu_kind_keeps_its_own_section(tmp_path: Path) -> None:
+    from services.classifier.bench import section_title, write_section
+
+    doc = tmp_path / "BENCHMARKS.md"
+    doc.write_text("# Benchmarks\n\n## Router\n\nrouter figures\n", encoding="utf-8")
+    amx, plain = section_title(True), section_title(False)
+    write_section(f"{amx}\n\nfirst AMX run\n", doc)
+    write_section(f"{plain}\n\nfirst plain run\n", doc)
+    write_section(f"{amx}\n\nsecond AMX run\n", doc)
+    text = doc.read_text(encoding="utf-8")
+    assert "first AMX run" not in text
+    assert text.count(amx) == 1 and text.count(plain) == 1
+    assert text.index("## Router") < text.index(amx) < text.index("second AMX run")
+    assert text.index(plain) < text.index("first plain run")
+    assert text.index("router figures") < text.index(amx)
