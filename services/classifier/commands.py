@@ -117,7 +117,11 @@ def train(
     seed: Annotated[int, typer.Option()] = 13,
     threads: Annotated[int | None, typer.Option()] = None,
     make_default: Annotated[
-        bool, typer.Option(help="Point artifacts/default.txt at the new version")
+        bool,
+        typer.Option(
+            help="Point artifacts/default.txt (with --encoder: default-<encoder>.txt) at the "
+            "new version"
+        ),
     ] = False,
     corrections: Annotated[
         bool,
@@ -159,6 +163,13 @@ def train(
     tolerance: Annotated[
         float, typer.Option(help="With --corrections: val drop still counted as no worse")
     ] = 0.0,
+    encoder: Annotated[
+        str | None,
+        typer.Option(
+            help="With --data: fit the heads on this encoder's embeddings, `torch` (bfloat16) "
+            "or `onnx` (int8); default: this machine's (EARSHOT_CLASSIFIER_ENCODER)"
+        ),
+    ] = None,
     depth: Annotated[
         int | None,
         typer.Option(
@@ -178,6 +189,10 @@ def train(
 
     if depth is not None and (corrections or data is None):
         raise typer.BadParameter("--depth goes with --data (other training keeps the base's)")
+    if encoder is not None and (corrections or data is None):
+        raise typer.BadParameter("--encoder goes with --data (other training uses the base's)")
+    if encoder is not None and encoder not in ("torch", "onnx"):
+        raise typer.BadParameter("--encoder is torch or onnx")
     if corrections:
         from services.classifier.bench import default_data
         from services.classifier.training.corrections import train_from_database
@@ -226,6 +241,7 @@ def train(
             adapter_from=None if adapter_from is None else artifact_dir(adapter_from),
             specialists=specialists,
             depth=depth,
+            encoder_backend=encoder,
         )
     else:
         assert csv is not None

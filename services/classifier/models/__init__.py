@@ -2,7 +2,8 @@
 
 Backends:
 - `default`: the artifact shipped in `services/classifier/artifacts/` (named by
-  `artifacts/default.txt`); falls back to the VADER baseline when no artifact is shipped;
+  `artifacts/default-<encoder backend>.txt` where there is one, else `artifacts/default.txt`);
+  falls back to the VADER baseline when no artifact is shipped;
 - `vader`: VADER sentiment + lexicon abuse (the published baseline);
 - anything else: a Hugging Face sequence-classification model name or local path.
 All of them share language identification, spam heuristics and urgency (`pipeline.py`).
@@ -50,13 +51,19 @@ class Classifier(Protocol):
         any changed). Call between batches."""
 
 
-def default_artifact_dir() -> Path | None:
-    """The shipped artifact folder, or None when the repo ships none yet."""
-    pointer = ARTIFACTS_DIR / "default.txt"
-    if not pointer.is_file():
-        return None
-    path = ARTIFACTS_DIR / pointer.read_text(encoding="utf-8").strip()
-    return path if (path / "heads.npz").is_file() else None
+def default_artifact_dir(backend: str | None = None) -> Path | None:
+    """The shipped artifact folder for an encoder backend (None: this machine's, see
+    `encoder_backend`), or None when the repo ships none yet. `default-<backend>.txt` names
+    the artifact whose heads were fitted on that backend's embeddings, where there is one;
+    `default.txt` names the default for every other backend."""
+    from services.classifier.models.encoder import encoder_backend
+
+    for name in (f"default-{encoder_backend(backend)}.txt", "default.txt"):
+        pointer = ARTIFACTS_DIR / name
+        if pointer.is_file():
+            path = ARTIFACTS_DIR / pointer.read_text(encoding="utf-8").strip()
+            return path if (path / "heads.npz").is_file() else None
+    return None
 
 
 def artifact_dir(spec: str) -> Path:
@@ -87,7 +94,7 @@ def load_classifier(
 
         return PipelineClassifier(VaderScorer(), model_version=VADER_VERSION)
     if name.lower() == "default":
-        artifact = default_artifact_dir()
+        artifact = default_artifact_dir(encoder)
     else:
         try:
             artifact = artifact_dir(name)

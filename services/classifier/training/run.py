@@ -109,6 +109,7 @@ def train_from_shared(
     adapter_from: Path | None = None,
     specialists: bool = True,
     depth: int | None = None,
+    encoder_backend: str | None = None,
 ) -> Path:
     """Heads (and, with `adapter`, a LoRA adapter for the encoder) from the shared layout.
 
@@ -117,7 +118,10 @@ def train_from_shared(
     per-language sentiment models for the non-English languages (models/specialists.py).
     `depth`: how many of the encoder's transformer blocks run; the heads read the outputs of
     all of them, and a new adapter is trained on that many (fewer blocks: faster inference).
-    None: the reused adapter's depth, else all six."""
+    None: the reused adapter's depth, else all six. `encoder_backend` (`torch` or `onnx`): the
+    encoder whose embeddings the heads are fitted on (None: this machine's default); with
+    `make_default` and a named backend, the new version becomes that backend's default
+    (`artifacts/default-<backend>.txt`), else everyone's (`artifacts/default.txt`)."""
     started = time.time()
     adapter_path: Path | None = None
     adapter_info: dict[str, Any] | None = None
@@ -193,7 +197,9 @@ def train_from_shared(
             "train_seconds": round(time.time() - adapter_started, 1),
             **({"depth": depth} if depth != LAYERS else {}),
         }
-    encoder = make_encoder(threads=threads, layers=ALL_LAYERS[:depth], adapter=adapter_path)
+    encoder = make_encoder(
+        threads=threads, backend=encoder_backend, layers=ALL_LAYERS[:depth], adapter=adapter_path
+    )
     for task, train, val, labels in tasks:
         _say(f"{task}: embedding (cached after first run)")
         # Embed the full split (cache hit on re-runs), then keep what is not a val duplicate.
@@ -276,7 +282,8 @@ def train_from_shared(
         },
     )
     if make_default:
-        (ARTIFACTS_DIR / "default.txt").write_text(out.name + "\n", encoding="utf-8")
+        pointer = f"default-{encoder_backend}.txt" if encoder_backend else "default.txt"
+        (ARTIFACTS_DIR / pointer).write_text(out.name + "\n", encoding="utf-8")
     return path
 
 

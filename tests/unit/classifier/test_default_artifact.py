@@ -1,0 +1,55 @@
+"""Which shipped artifact `default` means: the encoder backend's own pointer, else default.txt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import services.classifier.models as models
+from services.classifier.models import default_artifact_dir
+
+
+def _artifact(root: Path, name: str) -> None:
+    (root / name).mkdir()
+    (root / name / "heads.npz").write_bytes(b"")
+
+
+@pytest.fixture
+def artifacts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(models, "ARTIFACTS_DIR", tmp_path)
+    _artifact(tmp_path, "m-bf16")
+    _artifact(tmp_path, "m-int8")
+    return tmp_path
+
+
+def test_one_pointer_serves_every_backend(artifacts: Path) -> None:
+    assert default_artifact_dir("torch") is None
+    (artifacts / "default.txt").write_text("m-bf16\n", encoding="utf-8")
+    assert default_artifact_dir("torch") == artifacts / "m-bf16"
+    assert default_artifact_dir("onnx") == artifacts / "m-bf16"
+
+
+def test_a_backend_pointer_wins_for_its_backend_only(artifacts: Path) -> None:
+    (artifacts / "default.txt").write_text("m-bf16\n", encoding="utf-8")
+    (artifacts / "default-onnx.txt").write_text("m-int8\n", encoding="utf-8")
+    assert default_artifact_dir("onnx") == artifacts / "m-int8"
+    assert default_artifact_dir("torch") == artifacts / "m-bf16"
+
+
+def test_the_machine_default_backend_picks_the_pointer(
+    artifacts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (artifacts / "default.txt").write_text("m-bf16\n", encoding="utf-8")
+    (artifacts / "default-onnx.txt").write_text("m-int8\n", encoding="utf-8")
+    monkeypatch.setenv("EARSHOT_CLASSIFIER_ENCODER", "onnx")
+    assert default_artifact_dir() == artifacts / "m-int8"
+    monkeypatch.setenv("EARSHOT_CLASSIFIER_ENCODER", "torch")
+    assert default_artifact_dir() == artifacts / "m-bf16"
+
+
+def test_a_pointer_to_a_folder_without_heads_is_no_artifact(artifacts: Path) -> None:
+    (artifacts / "default.txt").write_text("m-bf16\n", encoding="utf-8")
+    (artifacts / "default-onnx.txt").write_text("missing\n", encoding="utf-8")
+    assert default_artifact_dir("onnx") is None
+    assert default_artifact_dir("torch") == artifacts / "m-bf16"
