@@ -1,4 +1,5 @@
-"""Which shipped artifact `default` means: the encoder backend's own pointer, else default.txt."""
+"""Which shipped artifact `default` means (the encoder backend's own pointer, else default.txt),
+and which training runs may name the encoder the heads are fitted on."""
 
 from __future__ import annotations
 
@@ -53,3 +54,21 @@ def test_a_pointer_to_a_folder_without_heads_is_no_artifact(artifacts: Path) -> 
     (artifacts / "default-onnx.txt").write_text("missing\n", encoding="utf-8")
     assert default_artifact_dir("onnx") is None
     assert default_artifact_dir("torch") == artifacts / "m-bf16"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--csv", "labels.csv", "--encoder", "onnx"], "--encoder goes with --data"),
+        (["--corrections", "--encoder", "onnx"], "--encoder goes with --data"),
+        (["--data", "shared", "--encoder", "gpu"], "--encoder is torch or onnx"),
+    ],
+)
+def test_train_refuses_an_encoder_it_cannot_use(args: list[str], message: str) -> None:
+    from typer.testing import CliRunner
+
+    from services.classifier.commands import app
+
+    result = CliRunner().invoke(app, ["train", *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.replace("│", " ").split())  # unwrap the box
