@@ -49,7 +49,8 @@ class ClassifierSettings(EarshotSettings):
 # giving up tweets/s (docs/BENCHMARKS.md, "Classifier: service batch size"):
 # - bfloat16 (AMX CPU): 48 ran at about the tweets/s of 64 with p99 121-189 ms against 197-224;
 # - int8: 48, 32 and 24 ran at 283, 292 and 277 tweets/s on a CPU without AMX, p99 337, 246
-#   and 177 ms; on an AMX CPU 356, 330 and 328 tweets/s, p99 264, 193 and 152 ms.
+#   and 177 ms (a second sweep: 32 and 24 at 297 and 294 tweets/s, p99 216 and 156 ms); on an
+#   AMX CPU 356, 330 and 328 tweets/s, p99 264, 193 and 152 ms.
 BATCH_MAX = {"torch": 48, "onnx": 24}
 
 
