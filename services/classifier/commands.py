@@ -180,6 +180,14 @@ def train(
             "many, and inference costs about depth/6 of the full encoder",
         ),
     ] = None,
+    device: Annotated[
+        str,
+        typer.Option(
+            help="With --data: where PyTorch trains the new adapter, `cpu` or a CUDA device "
+            "(`cuda`, `cuda:1`); about a minute on one data-centre GPU against ~25 min on 2 "
+            "cores. The heads are fitted on the CPU encoder either way"
+        ),
+    ] = "cpu",
 ) -> None:
     """Train the classifier heads from a dataset folder (--data), a labelled file (--csv), or
     an organisation's label corrections (--corrections)."""
@@ -193,6 +201,13 @@ def train(
         raise typer.BadParameter("--encoder goes with --data (other training uses the base's)")
     if encoder is not None and encoder not in ("torch", "onnx"):
         raise typer.BadParameter("--encoder is torch or onnx")
+    if device != "cpu":
+        if corrections or data is None or adapter_from is not None or not adapter:
+            raise typer.BadParameter(
+                "--device goes with --data when a new adapter is trained (not with "
+                "--adapter-from or --no-adapter)"
+            )
+        _check_training_device(device)
     if corrections:
         from services.classifier.bench import default_data
         from services.classifier.training.corrections import train_from_database
@@ -242,8 +257,29 @@ def train(
             specialists=specialists,
             depth=depth,
             encoder_backend=encoder,
+            adapter_device=device,
         )
     else:
         assert csv is not None
         path = train_from_csv(csv, base=base, out=out, version=version, seed=seed, threads=threads)
     typer.echo(f"artifact written to {path}")
+
+
+def _check_training_device(device: str) -> None:
+    """Refuse a device PyTorch cannot name or does not have, before any data is read."""
+    try:
+        import torch
+    except ImportError as exc:
+        raise typer.BadParameter("--device needs PyTorch: pip install 'earshot[train]'") from exc
+    try:
+        parsed = torch.device(device)
+    except RuntimeError as exc:
+        raise typer.BadParameter(f"--device {device!r}: {exc}") from exc
+    if parsed.type != "cuda":
+        raise typer.BadParameter(f"--device is cpu or a CUDA device (cuda, cuda:N), not {device!r}")
+    if not torch.cuda.is_available():
+        raise typer.BadParameter(f"--device {device}: PyTorch sees no CUDA device on this machine")
+    if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+        raise typer.BadParameter(
+            f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)"
+        )

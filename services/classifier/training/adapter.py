@@ -8,14 +8,15 @@ into the weights when the encoder loads, so inference costs nothing extra.
 Training: one pass over the three tasks' train splits (val near-duplicates already removed),
 batches of one task each in a seeded random order, class-balanced cross-entropy on a linear
 head per task over the mean-pooled last layer, AdamW with warm-up and linear decay, bfloat16
-autocast on CPU. The task heads used here are thrown away: the artifact's heads are fitted
-afterwards on the adapted encoder's embeddings, as for the frozen one.
+autocast on the training device (the CPU, or a CUDA GPU with `earshot train --device cuda`).
+The task heads used here are thrown away: the artifact's heads are fitted afterwards on the
+adapted encoder's embeddings, as for the frozen one.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,16 +47,21 @@ def train_adapter(
     tasks: Sequence[TaskData],
     *,
     seed: int = 13,
-    epochs: float = 1.0,
+    epochs: float | Mapping[str, float] = 1.0,
     batch_size: int = 32,
     lr: float = 5e-4,
     threads: int | None = None,
     max_tokens: int = 128,
     depth: int = 6,
+    rank: int = RANK,
+    device: str = "cpu",
     log: Any = print,
 ) -> tuple[dict[str, np.ndarray], float]:
     """Fine-tune LoRA weights; returns ({module.A / module.B: array}, scale). `depth`: train
-    the encoder cut to its first `depth` blocks (the task heads read the last of them)."""
+    the encoder cut to its first `depth` blocks (the task heads read the last of them).
+    `epochs`: passes over each task's train split (one number, or one per task name).
+    `device`: where torch trains ("cpu", "cuda"); the initial weights and the batch order come
+    from the seed alone, so only the arithmetic differs between devices."""
     import os
 
     import numpy as np
@@ -80,14 +86,14 @@ def train_adapter(
     truncate(model, depth)
     for p in model.parameters():
         p.requires_grad_(False)
-    scale = ALPHA / RANK
+    scale = ALPHA / rank
 
     class LoRALinear(nn.Module):
         def __init__(self, base: Any) -> None:
             super().__init__()
             self.base = base
-            self.A = nn.Parameter(torch.randn(RANK, base.in_features) / math.sqrt(base.in_features))
-            self.B = nn.Parameter(torch.zeros(base.out_features, RANK))
+            self.A = nn.Parameter(torch.randn(rank, base.in_features) / math.sqrt(base.in_features))
+            self.B = nn.Parameter(torch.zeros(base.out_features, rank))
 
         def forward(self, x: Any) -> Any:
             return self.base(x) + (x @ self.A.t() @ self.B.t()) * scale
@@ -99,6 +105,8 @@ def train_adapter(
         adapters[name] = LoRALinear(modules[name])
         setattr(modules[parent_name], attr, adapters[name])
     heads = nn.ModuleDict({t.name: nn.Linear(384, t.classes) for t in tasks})
+    model.to(device)
+    heads.to(device)
     params = [p for a in adapters.values() for p in (a.A, a.B)] + list(heads.parameters())
     optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
 
@@ -110,11 +118,12 @@ def train_adapter(
         counts = np.bincount(y, minlength=task.classes).astype(np.float64)
         weights[task.name] = torch.tensor(
             len(y) / (task.classes * np.clip(counts, 1, None)), dtype=torch.float32
-        )
+        ).to(device)
+        passes = epochs[task.name] if isinstance(epochs, Mapping) else epochs
         order = rng.permutation(len(y))
-        rounds = max(1, math.ceil(epochs))
+        rounds = max(1, math.ceil(passes))
         order = np.concatenate([order] + [rng.permutation(len(y)) for _ in range(rounds - 1)])
-        order = order[: int(len(y) * epochs)]
+        order = order[: int(len(y) * passes)]
         batches += [
             (task.name, order[i : i + batch_size]) for i in range(0, len(order), batch_size)
         ]
@@ -140,8 +149,9 @@ def train_adapter(
         for row, e in enumerate(encodings):
             ids[row, : len(e.ids)] = torch.tensor(e.ids)
             mask[row, : len(e.ids)] = 1
-        labels = torch.tensor([task.labels[i] for i in idx])
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        ids, mask = ids.to(device), mask.to(device)
+        labels = torch.tensor([task.labels[i] for i in idx]).to(device)
+        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16):
             hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
         w = mask.unsqueeze(-1).float()
         pooled = (hidden.float() * w).sum(1) / w.sum(1).clamp(min=1e-9)
@@ -150,12 +160,12 @@ def train_adapter(
         loss.backward()
         optimiser.step()
         schedule.step()
-        running = 0.98 * running + 0.02 * float(loss) if step else float(loss)
+        running = 0.98 * running + 0.02 * float(loss.detach()) if step else float(loss.detach())
         if step % 50 == 0:
             progress.set_postfix(loss=f"{running:.3f}")
     log(f"adapter: {total} batches, final smoothed loss {running:.3f}")
     out = {}
     for name, adapter in adapters.items():
-        out[f"{name}.A"] = adapter.A.detach().numpy().copy()
-        out[f"{name}.B"] = adapter.B.detach().numpy().copy()
+        out[f"{name}.A"] = adapter.A.detach().float().cpu().numpy().copy()
+        out[f"{name}.B"] = adapter.B.detach().float().cpu().numpy().copy()
     return out, scale

@@ -107,6 +107,7 @@ def train_from_shared(
     adapter: bool = True,
     adapter_epochs: float = 1.0,
     adapter_from: Path | None = None,
+    adapter_device: str = "cpu",
     specialists: bool = True,
     depth: int | None = None,
     encoder_backend: str | None = None,
@@ -121,7 +122,8 @@ def train_from_shared(
     None: the reused adapter's depth, else all six. `encoder_backend` (`torch` or `onnx`): the
     encoder whose embeddings the heads are fitted on (None: this machine's default); with
     `make_default` and a named backend, the new version becomes that backend's default
-    (`artifacts/default-<backend>.txt`), else everyone's (`artifacts/default.txt`)."""
+    (`artifacts/default-<backend>.txt`), else everyone's (`artifacts/default.txt`).
+    `adapter_device`: where PyTorch trains a new adapter (`cpu`, `cuda`, `cuda:1`, ...)."""
     started = time.time()
     adapter_path: Path | None = None
     adapter_info: dict[str, Any] | None = None
@@ -183,6 +185,7 @@ def train_from_shared(
             epochs=adapter_epochs,
             threads=threads,
             depth=depth,
+            device=adapter_device,
             log=_say,
         )
         out.mkdir(parents=True, exist_ok=True)
@@ -195,6 +198,7 @@ def train_from_shared(
             "alpha": lora.ALPHA,
             "epochs": adapter_epochs,
             "train_seconds": round(time.time() - adapter_started, 1),
+            "device": adapter_device,
             **({"depth": depth} if depth != LAYERS else {}),
         }
     encoder = make_encoder(

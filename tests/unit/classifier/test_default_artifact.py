@@ -72,3 +72,40 @@ def test_train_refuses_an_encoder_it_cannot_use(args: list[str], message: str) -
     result = CliRunner().invoke(app, ["train", *args])
     assert result.exit_code == 2
     assert message in " ".join(result.output.replace("│", " ").split())  # unwrap the box
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--csv", "labels.csv", "--device", "cuda"], "--device goes with --data"),
+        (["--data", "shared", "--no-adapter", "--device", "cuda"], "--device goes with --data"),
+        (
+            ["--data", "shared", "--adapter-from", "x", "--device", "cuda"],
+            "not with --adapter-from",
+        ),
+        (["--data", "shared", "--device", "gpu"], "--device 'gpu'"),
+        (["--data", "shared", "--device", "meta"], "cpu or a CUDA device"),
+    ],
+)
+def test_train_refuses_a_device_it_cannot_use(args: list[str], message: str) -> None:
+    pytest.importorskip("torch")
+    from typer.testing import CliRunner
+
+    from services.classifier.commands import app
+
+    result = CliRunner().invoke(app, ["train", *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.replace("│", " ").split())  # unwrap the box
+
+
+def test_train_refuses_cuda_where_there_is_none() -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    from typer.testing import CliRunner
+
+    from services.classifier.commands import app
+
+    result = CliRunner().invoke(app, ["train", "--data", "nowhere", "--device", "cuda"])
+    assert result.exit_code == 2
+    assert "sees no CUDA device" in " ".join(result.output.replace("│", " ").split())

@@ -118,3 +118,26 @@ def test_truncation_and_merging_refuse_what_does_not_fit(tmp_path: Path) -> None
     np.savez(shallow, scale=np.float32(2.0), **partial)
     with pytest.raises(ValueError, match="no complete LoRA adapter"):
         encoder.merge_adapter(model, shallow)
+
+
+def test_rank_and_passes_per_task() -> None:
+    said: list[str] = []
+    tasks = [
+        lora.TaskData("once", POSITIVE + NEGATIVE, [1] * 4 + [0] * 4, 2),
+        lora.TaskData("twice", NEGATIVE + POSITIVE, [0] * 4 + [1] * 4, 2),
+    ]
+    weights, scale = lora.train_adapter(
+        tasks,
+        seed=3,
+        batch_size=8,
+        threads=1,
+        depth=1,
+        rank=4,
+        epochs={"once": 1.0, "twice": 2.0},
+        device="cpu",
+        log=said.append,
+    )
+    assert scale == lora.ALPHA / 4
+    assert weights["encoder.layer.0.attention.self.query.A"].shape == (4, 384)
+    assert weights["encoder.layer.0.attention.self.query.B"].shape == (384, 4)
+    assert said[-1].startswith("adapter: 3 batches")  # 8 texts once + 8 texts twice, 8 a batch
