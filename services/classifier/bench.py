@@ -315,7 +315,8 @@ def render(command: str, results: dict[str, Any]) -> str:
         lines += [
             "",
             "UMSAB val macro-F1 per language; *detected*: no hint, the classifier names the "
-            "language itself (romanised Hindi is not named Hindi); *hinted*: each text carries "
+            "language itself (romanised Hindi only where its marker words show); *hinted*: "
+            "each text carries "
             "its language as a platform hint:",
             "",
         ]
