@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from schemas.mention import Language
-from services.classifier.models.text import clean
+from services.classifier.models.text import clean, without_links_or_handles
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector
@@ -50,23 +50,24 @@ DETECT_MAX_CHARS = 1_000  # the first 1k chars decide; keeps 100k-char posts che
 
 # Romanised Hindi / Urdu. Unhinted, lingua put UMSAB's Hindi val tweets (all in Latin letters)
 # on en 156, und 85, id 24, fi 19, nl 9 ... of 324. STRONG: frequent Hindi / Urdu words that
-# are no word of the Latin-script languages detected here (each in at least 5 times as large a
-# share of UMSAB's Hindi train tweets as of the en / fr / de / es / it / pt train splits' and
-# of 10k SemEval tweets'). WEAK: frequent ones that are such words or names (Italian 'hai',
-# German 'mein', English 'main' / 'mere' / 'jab' / 'yeh', French 'hui', Portuguese 'acha',
-# Tagalog 'wala', the party 'AAP'); they count only beside a strong one.
+# are, as far as we know, no common word or name in the Latin-script languages detected here
+# (each is also in at least 5 times as large a share of UMSAB's Hindi train tweets as of the
+# en / fr / de / es / it / pt train splits' and of 10k SemEval tweets'). Frequent words that
+# collide were left out or made WEAK (Indonesian 'agar' / 'gaya' / 'karna' / 'kisi' / 'wali',
+# Turkish 'hain', Finnish 'raha' / 'meri', Dutch 'baat', Spanish / Portuguese 'mera' / 'pata' /
+# 'tera', Romanian 'aur', English 'hue' / 'koi' / 'matlab' / 'jab' / 'main' / 'mere' / 'yeh',
+# German 'karte' / 'mein', Italian 'hai', names such as 'Abhi', 'Desh', 'Diya', 'Gaye'). WEAK
+# words count only beside a strong one, and then two of them are needed.
 ROMANISED_HINDI_STRONG = frozenset(
-    """aaj aapka aapke aapki abhi accha achha agar apka apke apki apna apne apni aur baar
-    baat bahot bahut bhai bhi bhut bohot chahiye dekho desh diya gaya gaye gayi gya hain
-    hamesha hoga hogi hota hote hoti hua hue humko iska kaam kab kaha kahan kaisa
-    kaise karna karne karo karte kisi kitna kiya kiye koi kuch kya kyon kyu kyun liya liye
-    matlab mera meri mujhe nahi nahin nhi pata pyaar pyar raha rahe rahi sabko sabse samajh
-    sirf suno tera tere teri tujhe tumhara tumhe unka unko uska usko waha wahan wali yaar
-    yaha yahan zindagi""".split()
+    """aaj aapka aapke aapki accha achha apka apke apki apna apne apni bahot bahut bhai bhi
+    bhut bohot chahiye dekho gayi gya hamesha hoga hogi hota hote hoti humko iska kaam kaise
+    karne kitna kiya kiye kuch kya kyon kyun liya liye mujhe nahi nahin nhi pyaar pyar rahe
+    rahi sabko sabse samajh sirf tujhe tumhara tumhe unka unko uska usko waha wahan yaar yaha
+    yahan zindagi""".split()
 )
 ROMANISED_HINDI_WEAK = frozenset(
-    """aap acha bas dil ek hai hui hum hume jab ji jo ka kar ke ki ko kr log main mat me mein
-    mere na ne par pe sab se tha thi to toh tum vo wala wale wo woh ye yeh""".split()
+    """aap abhi desh diya hai ho hui hum jo ji ka kar ke ki ko kr main mein mere na ne par pe
+    se tha thi toh tum wala wale ye yeh""".split()
 )
 _WORDS = re.compile(r"[^\W\d_]+")
 
@@ -157,17 +158,20 @@ class LanguageIdentifier:
 
 def romanised_hindi(text: str) -> float | None:
     """How sure the marker words make it that `text` is Hindi or Urdu in Latin letters; None
-    when they do not: that needs two strong markers, or one strong and one weak, and no letter
-    outside ASCII (another script, or accented Latin, is lingua's to name). Each strong marker
+    when they do not. Links and @handles are ignored, each word counts once, and it takes two
+    different strong markers, or one strong and two different weak ones; a letter outside
+    ASCII (another script, or accented Latin) leaves the text to lingua. Each strong marker
     halves the remaining doubt, each weak one shrinks it by a factor of sqrt(2)."""
-    words = [w.casefold() for w in _WORDS.findall(text)]
-    if not words or not all(w.isascii() for w in words):
+    if not {w.casefold() for w in _WORDS.findall(text)} & ROMANISED_HINDI_STRONG:
+        return None  # most texts: no strong marker anywhere, links and handles included
+    words = {w.casefold() for w in _WORDS.findall(without_links_or_handles(text))}
+    if not all(w.isascii() for w in words):
         return None
-    strong = sum(w in ROMANISED_HINDI_STRONG for w in words)
-    weak = sum(w in ROMANISED_HINDI_WEAK for w in words)
-    if strong == 0 or strong + weak < 2:
-        return None
-    return round(1.0 - 0.5 ** (strong + weak / 2), 4)
+    strong = len(words & ROMANISED_HINDI_STRONG)
+    weak = len(words & ROMANISED_HINDI_WEAK)
+    if strong >= 2 or (strong == 1 and weak >= 2):
+        return round(1.0 - 0.5 ** (strong + weak / 2), 4)
+    return None
 
 
 def _top(values: Sequence[object]) -> tuple[str | None, float]:
