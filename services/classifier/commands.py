@@ -184,8 +184,8 @@ def train(
         str,
         typer.Option(
             help="With --data: where PyTorch trains the new adapter, `cpu` or a CUDA device "
-            "(`cuda`, `cuda:1`); about a minute on one data-centre GPU against ~25 min on 2 "
-            "cores. The heads are fitted on the CPU encoder either way"
+            "(`cuda`, `cuda:1`) with bfloat16; a pass took about a minute on one H100 against "
+            "~22 min on 2 CPU cores with AMX. The heads are fitted on the CPU encoder either way"
         ),
     ] = "cpu",
 ) -> None:
@@ -201,7 +201,7 @@ def train(
         raise typer.BadParameter("--encoder goes with --data (other training uses the base's)")
     if encoder is not None and encoder not in ("torch", "onnx"):
         raise typer.BadParameter("--encoder is torch or onnx")
-    if device != "cpu":
+    if device.strip().lower() not in ("cpu", "cpu:0"):
         if corrections or data is None or adapter_from is not None or not adapter:
             raise typer.BadParameter(
                 "--device goes with --data when a new adapter is trained (not with "
@@ -279,6 +279,8 @@ def _check_training_device(device: str) -> None:
         raise typer.BadParameter(f"--device is cpu or a CUDA device (cuda, cuda:N), not {device!r}")
     if not torch.cuda.is_available():
         raise typer.BadParameter(f"--device {device}: PyTorch sees no CUDA device on this machine")
+    if not torch.cuda.is_bf16_supported():
+        raise typer.BadParameter(f"--device {device}: the GPU has no bfloat16 support")
     if parsed.index is not None and parsed.index >= torch.cuda.device_count():
         raise typer.BadParameter(
             f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)"

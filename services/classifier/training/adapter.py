@@ -43,6 +43,33 @@ def save(path: Path, weights: dict[str, np.ndarray], scale: float) -> None:
     np.savez_compressed(path, scale=np.float32(scale), **arrays)
 
 
+def average(
+    adapters: Sequence[tuple[dict[str, np.ndarray], float]],
+) -> tuple[dict[str, np.ndarray], float]:
+    """One adapter whose update is the mean of the given ones' (each W + s * B @ A): their A
+    stacked along the rank, their B side by side and divided by their number, so B' @ A' is
+    the mean of the B @ A. Merged at load like any adapter (no inference cost); its rank is
+    the sum of theirs."""
+    import numpy as np
+
+    if not adapters:
+        raise ValueError("nothing to average")
+    scales = {scale for _, scale in adapters}
+    keys = {frozenset(weights) for weights, _ in adapters}
+    if len(scales) != 1 or len(keys) != 1:
+        raise ValueError("adapters to average must share their scale and their modules")
+    n = len(adapters)
+    out = {}
+    for key in adapters[0][0]:
+        parts = [weights[key] for weights, _ in adapters]
+        out[key] = (
+            np.concatenate(parts, axis=0)
+            if key.endswith(".A")
+            else np.concatenate(parts, axis=1) / n
+        )
+    return out, scales.pop()
+
+
 def train_adapter(
     tasks: Sequence[TaskData],
     *,
@@ -60,8 +87,10 @@ def train_adapter(
     """Fine-tune LoRA weights; returns ({module.A / module.B: array}, scale). `depth`: train
     the encoder cut to its first `depth` blocks (the task heads read the last of them).
     `epochs`: passes over each task's train split (one number, or one per task name).
-    `device`: where torch trains ("cpu", "cuda"); the initial weights and the batch order come
-    from the seed alone, so only the arithmetic differs between devices."""
+    `device`: where torch trains ("cpu", "cuda"). The initial weights and the batch order come
+    from the seed alone on any device; dropout masks come from the device's own random stream
+    and the arithmetic differs, so a CPU and a GPU run of the same seed give different
+    adapters (within the seed-to-seed spread, docs/classifier.md "Adapter recipes")."""
     import os
 
     import numpy as np
@@ -110,6 +139,11 @@ def train_adapter(
     params = [p for a in adapters.values() for p in (a.A, a.B)] + list(heads.parameters())
     optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
 
+    if isinstance(epochs, Mapping) and set(epochs) != {t.name for t in tasks}:
+        raise ValueError(
+            f"epochs per task must name exactly the tasks {sorted(t.name for t in tasks)}, "
+            f"got {sorted(epochs)}"
+        )
     rng = np.random.default_rng(seed)
     weights = {}
     batches: list[tuple[str, np.ndarray]] = []
@@ -138,7 +172,7 @@ def train_adapter(
         lambda step: min((step + 1) / warmup, max(0.0, (total - step) / (total - warmup))),
     )
     model.train()
-    running = 0.0
+    running = torch.zeros((), device=device)  # smoothed loss, kept on the device (no sync)
     progress = tqdm(batches, desc="fine-tuning the encoder adapter", unit="batch")
     for step, (name, idx) in enumerate(progress):
         task = by_name[name]
@@ -160,10 +194,10 @@ def train_adapter(
         loss.backward()
         optimiser.step()
         schedule.step()
-        running = 0.98 * running + 0.02 * float(loss.detach()) if step else float(loss.detach())
+        running = 0.98 * running + 0.02 * loss.detach() if step else loss.detach()
         if step % 50 == 0:
-            progress.set_postfix(loss=f"{running:.3f}")
-    log(f"adapter: {total} batches, final smoothed loss {running:.3f}")
+            progress.set_postfix(loss=f"{float(running):.3f}")
+    log(f"adapter: {total} batches, final smoothed loss {float(running):.3f}")
     out = {}
     for name, adapter in adapters.items():
         out[f"{name}.A"] = adapter.A.detach().float().cpu().numpy().copy()

@@ -2,7 +2,8 @@
 a proxy of the real heads.
 
 The shipped training (`earshot train --data`) fits the artifact's heads with n-gram blends,
-specialists and temperature on the CPU encoder, ~10 minutes per adapter on 2 cores. To compare
+specialists and temperature on the CPU encoder (~10 minutes on 2 cores, after the adapter's own
+training). To compare
 recipes (passes, learning rate, rank, depth, seed) this scores each adapter the same cheap
 way instead: per task, a class-balanced softmax regression on the adapted encoder's pooled
 layers (float32, on the training device), fitted on train with the L2 strength picked on val
@@ -13,8 +14,9 @@ recipes; it is not the shipped model's figure (docs/classifier.md, "Adapter reci
     python -m services.classifier.training.sweep --data ../shared/data --device cuda \
         --recipes shipped,e1,e1s14,e2 --out sweep.jsonl
 
-One recipe pass over the data takes about a minute on one data-centre GPU, ~25 min on 2 CPU
-cores.
+One pass over the train splits took about a minute on one H100, ~22 min on 2 CPU cores with
+AMX; scoring an adapter takes ~10 s on the GPU, ~8 min on 2 CPU cores. An `average` recipe
+(`avg3`) averages the adapters of recipes trained earlier in the same run.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Recipe:
     rank: int = 16
     seed: int = 13
     reuse: str | None = None  # score this artifact's adapter instead of training one
+    average: tuple[str, ...] = ()  # average these recipes' adapters (trained earlier in the run)
 
 
 RECIPES = {
@@ -69,6 +72,7 @@ RECIPES = {
         Recipe("d2e1", depth=2),
         Recipe("d2e1s14", depth=2, seed=14),
         Recipe("d2e2", depth=2, epochs=2.0),
+        Recipe("avg3", average=("e1", "e1s14", "e1s15")),
     )
 }
 
@@ -236,44 +240,67 @@ def proxy_scores(
 
 
 def run_recipe(
-    recipe: Recipe, tasks: Mapping[str, TaskSplits], device: str, log: Any = print
+    recipe: Recipe,
+    tasks: Mapping[str, TaskSplits],
+    device: str,
+    trained: dict[str, tuple[dict[str, np.ndarray], float]] | None = None,
+    log: Any = print,
 ) -> dict[str, Any]:
+    """Train (or reuse, or average) the recipe's adapter and score it. `trained` collects the
+    adapters trained so far in this run, by recipe name (what `average` recipes read)."""
     from services.classifier.models import artifact_dir
     from services.classifier.models.encoder import ADAPTER_FILE
     from services.classifier.training import adapter as lora
+    from services.classifier.training.run import _reused_adapter
 
+    trained = {} if trained is None else trained
     started = time.time()
     train_seconds = None
-    if recipe.reuse is not None:
-        path = artifact_dir(recipe.reuse) / ADAPTER_FILE
-    else:
-        weights, scale = lora.train_adapter(
-            [
-                lora.TaskData(n, t.train_texts, [int(v) for v in t.train_labels], t.classes)
-                for n, t in tasks.items()
-            ],
-            seed=recipe.seed,
-            epochs=recipe.epochs,
-            lr=recipe.lr,
-            rank=recipe.rank,
-            depth=recipe.depth,
-            device=device,
-            log=log,
-        )
-        train_seconds = round(time.time() - started, 1)
-        path = Path(tempfile.mkdtemp(prefix="earshot-sweep-")) / ADAPTER_FILE
-        lora.save(path, weights, scale)  # float16, as an artifact stores it
-    scored = time.time()
-    scores = proxy_scores(path, recipe.depth, tasks, device)
-    trained = recipe.reuse is None  # a reused adapter's recipe is in its artifact's card
-    return {
-        "recipe": recipe.name,
-        "depth": recipe.depth,
-        "epochs": recipe.epochs if trained else None,
-        "lr": recipe.lr if trained else None,
-        "rank": recipe.rank if trained else None,
-        "seed": recipe.seed if trained else None,
-        "reuse": recipe.reuse,
+    row: dict[str, Any] = {"recipe": recipe.name}
+    with tempfile.TemporaryDirectory(prefix="earshot-sweep-") as tmp:
+        if recipe.reuse is not None:
+            path, record = _reused_adapter(artifact_dir(recipe.reuse))  # digest checked
+            depth = int(record.get("depth", 6))
+            row |= {"reuse": recipe.reuse, "depth": depth, "digest": record["digest"]}
+        else:
+            if recipe.average:
+                missing = [n for n in recipe.average if n not in trained]
+                if missing:
+                    raise ValueError(
+                        f"{recipe.name} averages {', '.join(recipe.average)}: list "
+                        f"{', '.join(missing)} before it in the same run"
+                    )
+                weights, scale = lora.average([trained[n] for n in recipe.average])
+                row |= {"average": list(recipe.average)}
+            else:
+                weights, scale = lora.train_adapter(
+                    [
+                        lora.TaskData(n, t.train_texts, [int(v) for v in t.train_labels], t.classes)
+                        for n, t in tasks.items()
+                    ],
+                    seed=recipe.seed,
+                    epochs=recipe.epochs,
+                    lr=recipe.lr,
+                    rank=recipe.rank,
+                    depth=recipe.depth,
+                    device=device,
+                    log=log,
+                )
+                train_seconds = round(time.time() - started, 1)
+                trained[recipe.name] = (weights, scale)
+                row |= {
+                    "epochs": recipe.epochs,
+                    "lr": recipe.lr,
+                    "rank": recipe.rank,
+                    "seed": recipe.seed,
+                }
+            depth = RECIPES[recipe.average[0]].depth if recipe.average else recipe.depth
+            row["depth"] = depth
+            path = Path(tmp) / ADAPTER_FILE
+            lora.save(path, weights, scale)  # float16, as an artifact stores it
+        scored = time.time()
+        scores = proxy_scores(path, depth, tasks, device)
+    return row | {
         "train_s": train_seconds,
         "score_s": round(time.time() - scored, 1),
         **scores,
@@ -297,8 +324,9 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown recipe(s) {', '.join(unknown)}; known: {', '.join(RECIPES)}")
     tasks = task_splits(args.data, args.limit)
+    trained: dict[str, Any] = {}
     for name in names:
-        row = run_recipe(RECIPES[name], tasks, args.device)
+        row = run_recipe(RECIPES[name], tasks, args.device, trained)
         line = json.dumps(row)
         print(line, flush=True)
         if args.out is not None:

@@ -123,8 +123,8 @@ def test_truncation_and_merging_refuse_what_does_not_fit(tmp_path: Path) -> None
 def test_rank_and_passes_per_task() -> None:
     said: list[str] = []
     tasks = [
-        lora.TaskData("once", POSITIVE + NEGATIVE, [1] * 4 + [0] * 4, 2),
-        lora.TaskData("twice", NEGATIVE + POSITIVE, [0] * 4 + [1] * 4, 2),
+        lora.TaskData("once", (POSITIVE + NEGATIVE) * 2, ([1] * 4 + [0] * 4) * 2, 2),  # 16
+        lora.TaskData("thrice", NEGATIVE + POSITIVE, [0] * 4 + [1] * 4, 2),  # 8
     ]
     weights, scale = lora.train_adapter(
         tasks,
@@ -133,11 +133,18 @@ def test_rank_and_passes_per_task() -> None:
         threads=1,
         depth=1,
         rank=4,
-        epochs={"once": 1.0, "twice": 2.0},
+        epochs={"once": 1.0, "thrice": 3.0},
         device="cpu",
         log=said.append,
     )
     assert scale == lora.ALPHA / 4
     assert weights["encoder.layer.0.attention.self.query.A"].shape == (4, 384)
     assert weights["encoder.layer.0.attention.self.query.B"].shape == (384, 4)
-    assert said[-1].startswith("adapter: 3 batches")  # 8 texts once + 8 texts twice, 8 a batch
+    # 16 texts once (2 batches of 8) + 8 texts three times (3); swapped it would be 6 + 1.
+    assert said[-1].startswith("adapter: 5 batches")
+
+
+def test_passes_per_task_must_name_the_tasks() -> None:
+    task = lora.TaskData("toy", POSITIVE + NEGATIVE, [1] * 4 + [0] * 4, 2)
+    with pytest.raises(ValueError, match="must name exactly the tasks"):
+        lora.train_adapter([task], epochs={"toys": 1.0}, depth=1, threads=1, log=print)

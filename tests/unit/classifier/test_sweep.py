@@ -96,3 +96,24 @@ def test_a_recipe_trains_scores_and_records_one_line(dataset: Path, tmp_path: Pa
     assert set(row) >= {"sentiment", "offensive", "hate"}
     assert 0 <= row["sentiment"]["tweeteval"] <= 1 and 0 <= row["sentiment"]["umsab"] <= 1
     assert 0 <= row["offensive"]["macro_f1"] <= 1 and row["hate"]["l2"] in sweep.L2_GRID
+
+
+def test_an_average_needs_its_recipes_trained_first(dataset: Path) -> None:
+    tasks = sweep.task_splits(dataset)
+    with pytest.raises(ValueError, match="list e1s14, e1s15 before it"):
+        sweep.run_recipe(sweep.RECIPES["avg3"], tasks, "cpu", trained={"e1": ({}, 2.0)})
+
+
+def test_averaged_adapters_update_by_the_mean_of_their_updates() -> None:
+    from services.classifier.training import adapter as lora
+
+    rng = np.random.default_rng(1)
+    adapters = [
+        ({"m.A": rng.normal(size=(2, 5)), "m.B": rng.normal(size=(4, 2))}, 2.0) for _ in range(3)
+    ]
+    weights, scale = lora.average(adapters)
+    assert scale == 2.0 and weights["m.A"].shape == (6, 5) and weights["m.B"].shape == (4, 6)
+    mean = np.mean([w["m.B"] @ w["m.A"] for w, _ in adapters], axis=0)
+    assert np.allclose(weights["m.B"] @ weights["m.A"], mean)
+    with pytest.raises(ValueError, match="share their scale"):
+        lora.average([adapters[0], (adapters[1][0], 4.0)])
