@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from schemas.mention import Language
-from services.classifier.models.text import clean, without_links_or_handles
+from services.classifier.models.text import clean
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector
@@ -51,23 +51,28 @@ DETECT_MAX_CHARS = 1_000  # the first 1k chars decide; keeps 100k-char posts che
 # Romanised Hindi / Urdu. Unhinted, lingua put UMSAB's Hindi val tweets (all in Latin letters)
 # on en 156, und 85, id 24, fi 19, nl 9 ... of 324. STRONG: frequent Hindi / Urdu words that
 # are, as far as we know, no common word or name in the Latin-script languages detected here
-# (each is also in at least 5 times as large a share of UMSAB's Hindi train tweets as of the
-# en / fr / de / es / it / pt train splits' and of 10k SemEval tweets'). Frequent words that
-# collide were left out or made WEAK (Indonesian 'agar' / 'gaya' / 'karna' / 'kisi' / 'wali',
-# Turkish 'hain', Finnish 'raha' / 'meri', Dutch 'baat', Spanish / Portuguese 'mera' / 'pata' /
-# 'tera', Romanian 'aur', English 'hue' / 'koi' / 'matlab' / 'jab' / 'main' / 'mere' / 'yeh',
-# German 'karte' / 'mein', Italian 'hai', names such as 'Abhi', 'Desh', 'Diya', 'Gaye'). WEAK
-# words count only beside a strong one, and then two of them are needed.
+# (all but 'hamara' also in at least 5 times as large a share of UMSAB's Hindi train tweets
+# as of the en / fr / de / es / it / pt train splits' and of 10k SemEval tweets'). Frequent
+# words that collide were left out or made WEAK: Indonesian 'agar' / 'gaya' / 'karna' /
+# 'kisi' / 'wali', Turkish 'hain' / 'sirf', Finnish 'raha' / 'meri' / 'usko', Dutch 'baat',
+# Spanish / Portuguese 'mera' / 'pata' / 'tera' / 'acha', Romanian 'aur' / 'hoti', French
+# 'hote' (hôte), Czech / Polish 'apka', Polish 'waha', Javanese 'kiye', Japanese 'kyon',
+# English 'hue' / 'koi' / 'matlab' / 'jab' / 'mere' / 'yeh', German 'karte' / 'mein', Italian
+# 'hai', names such as 'Abhi', 'Desh', 'Diya', 'Gaye'; 'main' (English, French, Malay, the
+# river) counts not at all. WEAK words count only beside a strong one, and then two of them
+# are needed.
 ROMANISED_HINDI_STRONG = frozenset(
-    """aaj aapka aapke aapki accha achha apka apke apki apna apne apni bahot bahut bhai bhi
-    bhut bohot chahiye dekho gayi gya hamesha hoga hogi hota hote hoti humko iska kaam kaise
-    karne kitna kiya kiye kuch kya kyon kyun liya liye mujhe nahi nahin nhi pyaar pyar rahe
-    rahi sabko sabse samajh sirf tujhe tumhara tumhe unka unko uska usko waha wahan yaar yaha
-    yahan zindagi""".split()
+    """aaj aapka aapke aapki aapko aapne accha achha apko apna apne apni bahot bahut bhai
+    bhi bilkul bohot chahiye dekho gayi gya hamara hamare hamari hamesha hoga hogi hota
+    humara humare humari humko iska iske iski jaisa jaise kaam kaise kaisi karne kaun kitna
+    kiya kuch kya kyonki kyuki kyun kyunki lagta liya liye mujhe nahi nahin nhi pyaar pyar
+    rahe rahi sabko sabse samajh theek tujhe tumhara tumhare tumhari tumhe unka unki unko
+    uska uske uski yaar yaha yahan zindagi""".split()
 )
 ROMANISED_HINDI_WEAK = frozenset(
-    """aap abhi desh diya hai ho hui hum jo ji ka kar ke ki ko kr main mein mere na ne par pe
-    se tha thi toh tum wala wale ye yeh""".split()
+    """aap abhi aisa aise apka apke apki bhut desh diya hai ho hoon hote hoti hui hum ji jo
+    ka kab kar ke ki kiye ko kr kyon mein mere na ne par pe raha rha rhe se sirf tha thi toh
+    tum unke usko waha wahan waise wala wale ye yeh""".split()
 )
 _WORDS = re.compile(r"[^\W\d_]+")
 
@@ -158,13 +163,22 @@ class LanguageIdentifier:
 
 def romanised_hindi(text: str) -> float | None:
     """How sure the marker words make it that `text` is Hindi or Urdu in Latin letters; None
-    when they do not. Links and @handles are ignored, each word counts once, and it takes two
-    different strong markers, or one strong and two different weak ones; a letter outside
-    ASCII (another script, or accented Latin) leaves the text to lingua. Each strong marker
-    halves the remaining doubt, each weak one shrinks it by a factor of sqrt(2)."""
+    when they do not. Links, @handles, user names and acronyms are ignored, each word counts
+    once, and it takes two different strong markers, or one strong and two different weak
+    ones; a letter outside ASCII (another script, or accented Latin) leaves the text to
+    lingua. Each strong marker halves the remaining doubt, each weak one shrinks it by a
+    factor of sqrt(2)."""
     if not {w.casefold() for w in _WORDS.findall(text)} & ROMANISED_HINDI_STRONG:
         return None  # most texts: no strong marker anywhere, links and handles included
-    words = {w.casefold() for w in _WORDS.findall(without_links_or_handles(text))}
+    shouting = text.isupper()
+    kept = [
+        token
+        for token in text.split()
+        # Links, handles, e-mail addresses, user names are no words of the text's language,
+        # and a short all-capitals token in a text that is not all capitals is an acronym (AAP).
+        if not any(c in token for c in "@_/") and (shouting or not _acronym(token))
+    ]
+    words = {w.casefold() for w in _WORDS.findall(" ".join(kept))}
     if not all(w.isascii() for w in words):
         return None
     strong = len(words & ROMANISED_HINDI_STRONG)
@@ -172,6 +186,11 @@ def romanised_hindi(text: str) -> float | None:
     if strong >= 2 or (strong == 1 and weak >= 2):
         return round(1.0 - 0.5 ** (strong + weak / 2), 4)
     return None
+
+
+def _acronym(token: str) -> bool:
+    letters = "".join(_WORDS.findall(token))
+    return 2 <= len(letters) <= 5 and letters.isupper()
 
 
 def _top(values: Sequence[object]) -> tuple[str | None, float]:

@@ -48,11 +48,6 @@ def clean(text: str | None, max_chars: int = MODEL_MAX_CHARS) -> str:
     return text[:max_chars]
 
 
-def without_links_or_handles(text: str) -> str:
-    """`text` with its links and @handles blanked out (their letters name no language)."""
-    return _HANDLE.sub(" ", _URL.sub(" ", text))
-
-
 def normalise_for_model(text: str | None) -> str:
     """What the trained models and VADER see: handles and links replaced the way the
     training data was prepared (`@user`, `http`), so train and serve agree."""

@@ -180,7 +180,7 @@ def write_model_card(out: Path, config: dict[str, Any]) -> None:
         "- The encoder's vocabulary is English; Arabic and Hindi rely on the character n-gram "
         "head and score lower (see per-language rows). The UMSAB Hindi tweets are romanised, "
         "many of them Hindi-English mixes; detection names them Hindi where Hindi marker words "
-        "show (98 of the 324 val tweets), otherwise only a platform hint `hi` gives them the "
+        "show (96 of the 324 val tweets), otherwise only a platform hint `hi` gives them the "
         "Hindi specialist.",
         "- Offensive / hate scores are moderation aids: a human decides. Negative-but-civil "
         "feedback is not abuse.",

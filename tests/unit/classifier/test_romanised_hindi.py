@@ -19,7 +19,7 @@ from services.classifier.models.language import (
         # two different strong markers (+ weak ones)
         ("bhai kuch to karo", 1 - 0.5**2),  # bhai kuch
         ("yeh app kaam nahi kar rahi", 1 - 0.5 ** (3 + 1.0)),  # kaam nahi rahi + yeh kar
-        ("refund kab milega? abhi tak nahi aaya, kya scene hai", 1 - 0.5 ** (2 + 1.0)),
+        ("refund kab milega? abhi tak nahi aaya, kya scene hai", 1 - 0.5 ** (2 + 1.5)),
         ("@user Acha Hua Yeh Eid Bhi Tanha Guzar Gai", None),  # bhi + yeh: one weak only
         ("mujhe to saala tekken 3 k sapne aate the", None),  # mujhe + 'to' is no marker
         # one strong and two different weak
@@ -27,6 +27,9 @@ from services.classifier.models.language import (
         ("meri toh koi help hi nai krta tha", None),  # no strong marker
         ("sehwag hota toh ab tak 4-5 chauke maar chuka hota", None),  # hota twice + toh
         ("sehwag hota toh ab tak chauke maar chuka tha", 1 - 0.5 ** (1 + 1.0)),  # hota + toh tha
+        ("aapko kya lagta hai", 1 - 0.5 ** (3 + 0.5)),  # aapko kya lagta + hai
+        ("acha theek hai kal milte hai", None),  # theek + hai: one weak only
+        ("KYA BAAT HAI BHAI, BILKUL SAHI", 1 - 0.5 ** (3 + 0.5)),  # all capitals: no acronyms
     ],
 )
 def test_hinglish_needs_two_strong_markers_or_one_and_two_weak(
@@ -75,6 +78,18 @@ def test_hinglish_needs_two_strong_markers_or_one_and_two_weak(
         "Die Karte ist weg, mein Kaisa",
         "Gaya ng sabi ko, crispy pata na masarap",
         "tu me demande koi, koi de neuf aujourd'hui",
+        "Usko pois, se on totta ja ne tulevat huomenna",  # Finnish 'usko'
+        "Sunt hoti, ne fura pe fata",  # Romanian 'hoti'
+        "Sirf para icin yapiyorlar, kar amaci yok ne yazik ki",  # Turkish 'sirf'
+        "Merci a notre hote, il ne se plaint jamais",  # French 'hote'
+        "Ta apka je super, ne? Na iPhone se da stahnout",  # Czech 'apka'
+        "Nie waha sie ani chwili, idzie na kar",  # Polish 'waha'
+        "Kyon-kun wa baka da ne, hai",  # Japanese romaji
+        "Just finished the book. Kya is the main character, ho boy",  # a name + 'main'
+        "Tried the bhut jolokia hot sauce, ho boy, the main heat",
+        "Aaj Tak exit poll: AAP set to win Delhi, says Kejriwal ji",  # acronym AAP
+        "email me at bhai.yaar@gmail.com about the order",
+        "bhai_yaar on insta is hilarious",
         # Links and handles are not text.
         "Check this out https://example.in/news/kya-hua-aaj-bhai-kuch",
         "@bhai_kuch_nahi thanks for the follow",
