@@ -1,4 +1,5 @@
-"""Intent cues for urgency, in en, fr, de, es, pt, it, ro, ru, fi, pl (plus a few nl, sv).
+"""Intent cues for urgency, in en, fr, de, es, pt, it, ro, ru, fi, pl, romanised Hindi / Urdu
+(plus a few nl, sv).
 
 Matched by `matcher.CueMatcher` on folded text: case and accents do not matter, a trailing `*`
 is a prefix (stem) match, anything else must be whole words. Words that are ambiguous alone are
@@ -39,6 +40,9 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
         "rzecznik konsument*",
         # nl, sv
         "advocaat", "rechtszaak", "advokat*", "stamning",
+        # hi (romanised)
+        "consumer court", "consumer forum", "case karunga", "case kar dunga", "case karenge",
+        "court jaunga", "police complaint", "fir karunga", "fir darj",
     ),
     "safety": (
         # en
@@ -69,6 +73,9 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
         "vaarallinen",
         # pl
         "obrazen*", "poparzen*", "pozar", "wybuch*", "zatrucie", "szpital*", "niebezpieczn*",
+        # hi (romanised)
+        "aag lag gayi", "aag lag gai", "aag lagi", "phat gaya", "phat gayi", "blast ho gaya",
+        "jal gaya", "jal gayi", "current laga", "chot lagi", "zeher",
     ),
     "account_security": (
         # en
@@ -95,6 +102,9 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
         "hakkeroi*", "huijau*", "huijari*", "petos", "varastettu",
         # pl
         "zhakowan*", "oszust*", "wyludzeni*", "kradziez", "ukradli",
+        # hi (romanised; 'hack*' above covers "account hack ho gaya")
+        "paise kat gaye", "paisa kat gaya", "paise kat gye", "paise kaat liye", "dhokha",
+        "dhokhe*", "chori ho gaya", "chori ho gayi", "otp maang*",
     ),
     "outage": (
         # en
@@ -123,6 +133,11 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
         "ei toimi", "hairio*", "katko*",
         # pl
         "awaria", "nie dziala", "brak zasiegu", "brak internetu",
+        # hi (romanised)
+        "kaam nahi kar raha", "kaam nahi kar rahi", "kaam nhi kar raha", "kaam nhi kar rahi",
+        "nahi chal raha", "nahi chal rahi", "nhi chal raha", "nhi chal rahi",
+        "login nahi ho raha", "login nhi ho raha", "network nahi", "signal nahi",
+        "light chali gayi", "bijli nahi",
     ),
     "cancellation": (
         # en
@@ -146,6 +161,10 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
         "irtisano*", "en ikina",
         # pl
         "rezygnuj*", "wypowiedzenie", "nigdy wiecej",
+        # hi (romanised)
+        "band kar do", "band karwa", "cancel kar do", "port kar raha", "port kar dunga",
+        "port karwa",
+        "chhod raha", "chod raha", "chhod dunga", "chod dunga", "dobara nahi",
     ),
     "refund": (
         # en
@@ -168,6 +187,9 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
         "hyvity*", "rahat takaisin", "korvaus*",
         # pl
         "zwrot pieniedzy", "zwrot", "reklamacj*", "odszkodowani*",
+        # hi (romanised)
+        "paisa wapas", "paise wapas", "paisa vapas", "paise vapas", "paise lautao",
+        "paisa lautao", "paise wapas karo",
     ),
     "press": (
         # en
@@ -192,6 +214,8 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
         "toimittaja*", "lehdisto*",
         # pl
         "dziennikarz*", "prasa", "do mediow",
+        # hi (romanised)
+        "patrakar", "akhbar",
     ),
 }
 # fmt: on

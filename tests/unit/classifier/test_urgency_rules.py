@@ -148,6 +148,13 @@ def test_per_brand_thresholds_override_the_default() -> None:
         ("Voglio un rimborso", "refund"),
         ("Quero o estorno do valor", "refund"),
         ("I'm a journalist writing a story on your data leak", "press"),
+        # romanised Hindi / Urdu
+        ("consumer court mein case karunga", "legal_threat"),
+        ("charger mein aag lag gayi bhai", "safety"),
+        ("mere account se paise kat gaye, kisi ne otp maanga tha", "account_security"),
+        ("app 2 din se kaam nahi kar raha", "outage"),
+        ("bas, connection band kar do, port karwa raha hu", "cancellation"),
+        ("mera paisa wapas karo", "refund"),
     ],
 )
 def test_intent_cues_in_several_languages(text: str, category: str) -> None:
@@ -162,6 +169,9 @@ def test_intent_cues_in_several_languages(text: str, category: str) -> None:
         "So sad the season is over",  # Polish 'sąd' (court) must not fire on English 'sad'
         "Our brand new store opens today",  # German 'Brand' (fire) is not a cue
         "Prices are down this week!",  # 'down' alone is not an outage
+        "bhai kya mast phone hai, camera bahut accha hai",  # everyday Hinglish
+        "The band played all night at the port, Kar Wai filmed it",
+        "A fir tree in the garden",
     ],
 )
 def test_everyday_text_raises_no_intent(text: str) -> None:
