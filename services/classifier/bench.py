@@ -316,8 +316,7 @@ def render(command: str, results: dict[str, Any]) -> str:
             "",
             "UMSAB val macro-F1 per language; *detected*: no hint, the classifier names the "
             "language itself (romanised Hindi only where its marker words show); *hinted*: "
-            "each text carries "
-            "its language as a platform hint:",
+            "each text carries its language as a platform hint:",
             "",
         ]
         lines.append("| model | " + " | ".join(k.split("_")[1] for k in langs) + " |")

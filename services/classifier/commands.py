@@ -201,7 +201,8 @@ def train(
         raise typer.BadParameter("--encoder goes with --data (other training uses the base's)")
     if encoder is not None and encoder not in ("torch", "onnx"):
         raise typer.BadParameter("--encoder is torch or onnx")
-    if device.strip().lower() not in ("cpu", "cpu:0"):
+    device = device.strip().lower()
+    if device not in ("cpu", "cpu:0"):
         if corrections or data is None or adapter_from is not None or not adapter:
             raise typer.BadParameter(
                 "--device goes with --data when a new adapter is trained (not with "

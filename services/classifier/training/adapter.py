@@ -91,6 +91,11 @@ def train_adapter(
     from the seed alone on any device; dropout masks come from the device's own random stream
     and the arithmetic differs, so a CPU and a GPU run of the same seed give different
     adapters (within the seed-to-seed spread, docs/classifier.md "Adapter recipes")."""
+    if isinstance(epochs, Mapping) and set(epochs) != {t.name for t in tasks}:
+        raise ValueError(
+            f"epochs per task must name exactly the tasks {sorted(t.name for t in tasks)}, "
+            f"got {sorted(epochs)}"
+        )
     import os
 
     import numpy as np
@@ -139,11 +144,6 @@ def train_adapter(
     params = [p for a in adapters.values() for p in (a.A, a.B)] + list(heads.parameters())
     optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
 
-    if isinstance(epochs, Mapping) and set(epochs) != {t.name for t in tasks}:
-        raise ValueError(
-            f"epochs per task must name exactly the tasks {sorted(t.name for t in tasks)}, "
-            f"got {sorted(epochs)}"
-        )
     rng = np.random.default_rng(seed)
     weights = {}
     batches: list[tuple[str, np.ndarray]] = []

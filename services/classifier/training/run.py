@@ -57,7 +57,17 @@ def sentiment_metrics(val: Split, probs: Any) -> dict[str, float]:
     """TweetEval macro recall, UMSAB macro F1 per language and averaged, ECE."""
     import numpy as np
 
-    y, groups, pred = np.asarray(val.labels), np.asarray(val.groups), probs.argmax(axis=1)
+    y = np.asarray(val.labels)
+    out = sentiment_scores(y, np.asarray(val.groups), probs.argmax(axis=1))
+    out["ece"] = expected_calibration_error(y, probs)
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def sentiment_scores(y: Any, groups: Any, pred: Any) -> dict[str, float]:
+    """TweetEval macro recall and UMSAB macro F1 per language and averaged, unrounded; a
+    figure whose texts are absent is left out."""
+    import numpy as np
+
     out: dict[str, float] = {}
     te = groups == "tweeteval"
     if te.any():
@@ -70,8 +80,7 @@ def sentiment_metrics(val: Split, probs: Any) -> dict[str, float]:
             per_language.append(out[f"umsab_{language}_macro_f1"])
     if per_language:
         out["umsab_macro_f1"] = float(np.mean(per_language))
-    out["ece"] = expected_calibration_error(y, probs)
-    return {k: round(v, 4) for k, v in out.items()}
+    return out
 
 
 def _sentiment_selection_metric(val: Split) -> Callable[[Any, Any], float]:

@@ -30,13 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from services.classifier.models.heads import macro_f1, macro_recall
-from services.classifier.training.data import (
-    XLMT_LANGUAGES,
-    Split,
-    load_shared,
-    near_duplicate_mask,
-)
+from services.classifier.models.heads import macro_f1
+from services.classifier.training.data import Split, load_shared, near_duplicate_mask
+from services.classifier.training.run import sentiment_scores
 
 if TYPE_CHECKING:
     import numpy as np
@@ -120,20 +116,13 @@ def _head(split: Split, n: int) -> Split:
 def task_score(task: str, y: np.ndarray, pred: np.ndarray, groups: np.ndarray) -> dict[str, float]:
     """The headline val metric(s) of a task; `select` is what the L2 strength is picked on
     (for sentiment the mean of the English and the multilingual figure, as in training)."""
-    import numpy as np
-
     if task != "sentiment":
         f1 = macro_f1(y, pred, 2)
         return {"macro_f1": f1, "select": f1}
-    english = groups == "tweeteval"
-    umsab = [
-        macro_f1(y[groups == lang], pred[groups == lang], 3)
-        for lang in XLMT_LANGUAGES
-        if (groups == lang).any()
-    ]
+    found = sentiment_scores(y, groups, pred)
     scores = {
-        "tweeteval": macro_recall(y[english], pred[english], 3) if english.any() else 0.0,
-        "umsab": float(np.mean(umsab)) if umsab else 0.0,
+        "tweeteval": found.get("tweeteval_macro_recall", 0.0),
+        "umsab": found.get("umsab_macro_f1", 0.0),
     }
     scores["select"] = (scores["tweeteval"] + scores["umsab"]) / 2
     return scores
@@ -181,20 +170,16 @@ def pooled_layers(
     import numpy as np
     import torch
 
-    lengths = [len(e.ids) for e in tokenizer.encode_batch(list(texts))]
-    order = np.argsort(lengths, kind="stable")
+    from services.classifier.models.encoder import _pad
+
+    encodings = tokenizer.encode_batch(list(texts))
+    order = np.argsort([len(e.ids) for e in encodings], kind="stable")
     out = np.zeros((len(texts), 384 * depth), dtype=np.float32)
     with torch.no_grad():
         for start in range(0, len(texts), 512):
             idx = order[start : start + 512]
-            encodings = tokenizer.encode_batch([texts[i] for i in idx])
-            width = max(len(e.ids) for e in encodings)
-            ids = torch.zeros((len(idx), width), dtype=torch.long)
-            mask = torch.zeros_like(ids)
-            for row, e in enumerate(encodings):
-                ids[row, : len(e.ids)] = torch.tensor(e.ids)
-                mask[row, : len(e.ids)] = 1
-            ids, mask = ids.to(device), mask.to(device)
+            padded = _pad([encodings[i].ids for i in idx])
+            ids, mask = (torch.from_numpy(a).to(device) for a in padded)
             states = model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
             weights = mask.unsqueeze(-1).float()
             parts = [
