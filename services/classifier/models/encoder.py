@@ -58,7 +58,7 @@ PACK_MULTIPLE = 64
 # step of 8 (measured before packing, when every width was a padded run of its own).
 WIDTH_STEP = 32
 ENCODER_ENV = "EARSHOT_CLASSIFIER_ENCODER"  # auto (default) | torch | onnx
-EXPORT_VERSION = "3"  # bump when the export/quantisation recipe changes
+EXPORT_VERSION = "4"  # bump when the export/quantisation recipe changes
 LAYERS = 6
 # Which transformer layers' mean-pooled outputs make the embedding (each L2-normalised, then
 # concatenated). The sentence-transformers recipe is the last layer only; linear heads do
@@ -224,7 +224,16 @@ def _export_fp32(
     import torch
     from transformers import AutoModel
 
-    model = truncate(AutoModel.from_pretrained(str(model_dir), local_files_only=True), depth)
+    # Eager attention, not transformers' default SDPA: SDPA traces into extra mask plumbing
+    # (Where / IsNaN / Expand per block) that ONNX Runtime runs as separate ops. The same
+    # arithmetic, and the int8 encoder ran ~10% faster (median wall of 5 alternating rounds of
+    # 4,000 tweets, 540 against 489 texts/s; per CPU-second 298 against 277).
+    model = truncate(
+        AutoModel.from_pretrained(
+            str(model_dir), local_files_only=True, attn_implementation="eager"
+        ),
+        depth,
+    )
     if adapter is not None:
         merge_adapter(model, adapter)
     model.eval()
