@@ -58,7 +58,10 @@ PACK_MULTIPLE = 64
 # step of 8 (measured before packing, when every width was a padded run of its own).
 WIDTH_STEP = 32
 ENCODER_ENV = "EARSHOT_CLASSIFIER_ENCODER"  # auto (default) | torch | onnx
-EXPORT_VERSION = "4"  # bump when the export/quantisation recipe changes
+EXPORT_VERSION = "4"  # bump when the ONNX export/quantisation recipe changes
+# The PyTorch backend's key has its own recipe number: a new ONNX recipe must not change
+# the bfloat16 encoder's identity (its artifacts record the key they were fitted on).
+TORCH_RECIPE = "3"
 LAYERS = 6
 # Which transformer layers' mean-pooled outputs make the embedding (each L2-normalised, then
 # concatenated). The sentence-transformers recipe is the last layer only; linear heads do
@@ -106,8 +109,8 @@ def cache_root() -> Path:
     return Path(os.environ.get("EARSHOT_CACHE") or Path.home() / ".cache" / "earshot")
 
 
-def _weights_key(model_dir: Path) -> str:
-    digest = hashlib.sha256(EXPORT_VERSION.encode())
+def _weights_key(model_dir: Path, recipe: str = EXPORT_VERSION) -> str:
+    digest = hashlib.sha256(recipe.encode())
     for name in ("config.json", "tokenizer.json", "model.safetensors"):
         stat = (model_dir / name).stat()
         digest.update(f"{name}:{stat.st_size}".encode())
@@ -192,14 +195,35 @@ def _depth_tag(depth: int) -> str:
     return "" if depth == LAYERS else f"-D{depth}"
 
 
+def _onnx_name(model_dir: Path, adapter: Path | None, depth: int) -> str:
+    return f"minilm-l6-v2-{_weights_key(model_dir)}{_adapter_tag(adapter)}{_depth_tag(depth)}"
+
+
+def encoder_key(
+    backend: str,
+    layers: Sequence[int],
+    adapter: Path | None = None,
+    model_dir: Path | None = None,
+) -> str:
+    """The identity of an encoder's embeddings (backend `torch` or `onnx`): what an artifact
+    records as `encoder.key` and what training caches features under. Computed without
+    loading the model."""
+    model_dir = model_dir or package_model_dir()
+    chosen = _check_layers(layers)
+    if backend == "torch":
+        weights = _weights_key(model_dir, TORCH_RECIPE)
+        return f"minilm-l6-v2-{weights}{_adapter_tag(adapter)}-torch-bf16{_layers_tag(chosen)}"
+    name = _onnx_name(model_dir, adapter, depth_of(chosen))
+    return f"{name}-onnx-int8{_layers_tag(chosen)}"
+
+
 def ensure_onnx(
     model_dir: Path | None = None, adapter: Path | None = None, depth: int = LAYERS
 ) -> Path:
     """Path of the int8 ONNX encoder (with a LoRA adapter merged in, if given, and only the
     first `depth` blocks), exporting and quantising it on first use."""
     model_dir = model_dir or package_model_dir()
-    name = f"minilm-l6-v2-{_weights_key(model_dir)}{_adapter_tag(adapter)}{_depth_tag(depth)}"
-    target_dir = cache_root() / "encoder" / name
+    target_dir = cache_root() / "encoder" / _onnx_name(model_dir, adapter, depth)
     target = target_dir / "model.int8.onnx"
     if target.is_file():
         return target
@@ -452,10 +476,7 @@ class TorchEncoder:
         self._tokenizer = load_tokenizer(model_dir)
         self._batch_tokens = batch_tokens
         self._lock = threading.Lock()
-        self.key = (
-            f"minilm-l6-v2-{_weights_key(model_dir)}{_adapter_tag(adapter)}-torch-bf16"
-            f"{_layers_tag(self.layers)}"
-        )
+        self.key = encoder_key("torch", self.layers, adapter, model_dir)
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         import numpy as np

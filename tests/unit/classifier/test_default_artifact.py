@@ -109,3 +109,23 @@ def test_train_refuses_cuda_where_there_is_none() -> None:
     result = CliRunner().invoke(app, ["train", "--data", "nowhere", "--device", "cuda"])
     assert result.exit_code == 2
     assert "sees no CUDA device" in " ".join(result.output.replace("│", " ").split())
+
+
+@pytest.mark.parametrize(
+    "folder",
+    sorted(p.parent.name for p in models.ARTIFACTS_DIR.glob("*/config.json")),
+)
+def test_a_shipped_artifact_names_the_encoder_that_runs_it(folder: str) -> None:
+    """The key an artifact recorded at training is the key of the encoder it runs on now: a
+    change to the export recipe that moves the embeddings must come with refitted heads."""
+    import json
+
+    from services.classifier.models.artifact import encoder_adapter, encoder_layers
+    from services.classifier.models.encoder import encoder_key
+
+    path = models.ARTIFACTS_DIR / folder
+    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    recorded = config["encoder"]["key"]
+    backend = "torch" if "-torch-bf16" in recorded else "onnx"
+    live = encoder_key(backend, encoder_layers(config), encoder_adapter(path, config))
+    assert live == recorded

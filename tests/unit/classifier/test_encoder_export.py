@@ -66,3 +66,24 @@ def test_a_shallow_encoder_exports_only_its_blocks(
     for layer in range(2):
         part = slice(layer * 384, (layer + 1) * 384)
         assert ((a[:, part] * b[:, part]).sum(axis=1) > 0.97).all()
+
+
+def test_the_export_traces_eager_attention(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SDPA attention exports extra mask ops that ONNX Runtime runs one by one (~10% of the
+    int8 encoder's time); which ops depends on the transformers version, so the loader's
+    argument is checked here and the graph in the slow export test."""
+    import transformers
+
+    seen: dict[str, object] = {}
+
+    class Stop(Exception):
+        pass
+
+    def from_pretrained(*args: object, **kwargs: object) -> None:
+        seen.update(kwargs)
+        raise Stop
+
+    monkeypatch.setattr(transformers.AutoModel, "from_pretrained", from_pretrained)
+    with pytest.raises(Stop):
+        encoder._export_fp32(encoder.package_model_dir(), tmp_path / "model.onnx")
+    assert seen.get("attn_implementation") == "eager"
