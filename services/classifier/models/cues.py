@@ -189,7 +189,7 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
         "zwrot pieniedzy", "zwrot", "reklamacj*", "odszkodowani*",
         # hi (romanised)
         "paisa wapas", "paise wapas", "paisa vapas", "paise vapas", "paise lautao",
-        "paisa lautao", "paise wapas karo",
+        "paisa lautao",
     ),
     "press": (
         # en

@@ -213,8 +213,11 @@ def encoder_key(
     if backend == "torch":
         weights = _weights_key(model_dir, TORCH_RECIPE)
         return f"minilm-l6-v2-{weights}{_adapter_tag(adapter)}-torch-bf16{_layers_tag(chosen)}"
-    name = _onnx_name(model_dir, adapter, depth_of(chosen))
-    return f"{name}-onnx-int8{_layers_tag(chosen)}"
+    return _onnx_key(_onnx_name(model_dir, adapter, depth_of(chosen)), chosen)
+
+
+def _onnx_key(export_name: str, layers: Sequence[int]) -> str:
+    return f"{export_name}-onnx-int8{_layers_tag(layers)}"
 
 
 def ensure_onnx(
@@ -415,7 +418,7 @@ class OnnxEncoder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         path = onnx_path or ensure_onnx(adapter=adapter, depth=depth_of(self.layers))
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.key = f"{path.parent.name}-onnx-int8{_layers_tag(self.layers)}"
+        self.key = _onnx_key(path.parent.name, self.layers)
         self._outputs = [f"hidden_{layer}" for layer in self.layers]
         self._batch_tokens = batch_tokens
         self._lock = threading.Lock()
