@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -102,10 +103,14 @@ def throughput(
     model_spec: str, data: Path, n: int, threads: int | None, encoder: str, runs: int = 3
 ) -> dict[str, Any]:
     """`earshot classify` on n tweets as a child process (start-up included), `runs` times;
-    then in-process, `runs` rounds of the steady state (batches of 256, as the CLI) each
-    followed by 100 service-sized batches. Medians of the runs, every run listed, batch
-    latencies pooled: this shared machine's speed drifts between minutes."""
+    where it runs several replicas (`batch_workers`), each run is followed by one with
+    `--workers 1`, for the comparison. Then in-process, `runs` rounds of the steady state
+    (one classifier, batches of 256, as the CLI) each followed by 100 service-sized batches.
+    Medians of the runs, every run listed, batch latencies pooled: this shared machine's
+    speed drifts between minutes."""
     import statistics
+
+    from services.classifier.models import batch_workers
 
     texts = tweet_pool(data, n)
     payload = "".join(
@@ -115,18 +120,32 @@ def throughput(
     cmd = [sys.executable, "-c", "from services.classifier.commands import app; app()", "classify"]
     cmd += ["--model", model_spec] + (["--threads", str(threads)] if threads else [])
     env = dict(os.environ, EARSHOT_CLASSIFIER_ENCODER=encoder)
-    walls = []
-    for _ in range(runs):
+    workers = batch_workers(model_spec, encoder)
+
+    def cli_run(extra: list[str]) -> float:
         started = time.perf_counter()
         proc = subprocess.run(
-            cmd, input=payload, capture_output=True, text=True, cwd=REPO, check=True, env=env
+            cmd + extra,
+            input=payload,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=True,
+            env=env,
         )
-        walls.append(time.perf_counter() - started)
+        wall = time.perf_counter() - started
         lines = proc.stdout.count("\n")
         if lines != len(texts):
             raise RuntimeError(
                 f"expected {len(texts)} output lines, got {lines}: {proc.stderr[-500:]}"
             )
+        return wall
+
+    walls, one_worker_walls = [], []
+    for _ in range(runs):
+        walls.append(cli_run([]))
+        if workers > 1:
+            one_worker_walls.append(cli_run(["--workers", "1"]))
     # Steady state, in-process: model already loaded, same batches as the CLI.
     from services.classifier.models import ClassifierInput, load_classifier
 
@@ -146,13 +165,16 @@ def throughput(
             classifier.classify(items[start : start + size])
             latencies.append((time.perf_counter() - t1) * 1000)
     cli_rates = [len(texts) / wall for wall in walls]
+    one_worker_rates = [len(texts) / wall for wall in one_worker_walls]
     return {
         "encoder": encoder,
         "tweets": len(texts),
         "unique_texts": len(set(texts)),
+        "cli_workers": workers,
         "cli_wall_s": round(statistics.median(walls), 1),
         "cli_tweets_per_s": round(statistics.median(cli_rates), 1),
         "cli_runs_tweets_per_s": [round(r, 1) for r in cli_rates],
+        "cli_one_worker_runs_tweets_per_s": [round(r, 1) for r in one_worker_rates],
         "steady_tweets_per_s": round(statistics.median(steady), 1),
         "steady_runs_tweets_per_s": [round(r, 1) for r in steady],
         **batch_latency(latencies, size),
@@ -342,7 +364,8 @@ def render(command: str, results: dict[str, Any]) -> str:
     for t in runs:
         lines.append(
             f"| {ENCODER_NAMES[t['encoder']]} | **{t['cli_tweets_per_s']} tweets/s** "
-            f"({t['cli_wall_s']} s wall; runs {_listed(t.get('cli_runs_tweets_per_s'))}) "
+            f"({t['cli_wall_s']} s wall; runs {_listed(t.get('cli_runs_tweets_per_s'))}"
+            f"{_workers_note(t)}) "
             f"| {t['steady_tweets_per_s']} tweets/s "
             f"(runs {_listed(t.get('steady_runs_tweets_per_s'))}) "
             f"| {t['service_batch_max']}: {t['service_p50_ms']} / {t['service_p99_ms']} ms "
@@ -358,6 +381,17 @@ def render(command: str, results: dict[str, Any]) -> str:
 
 
 ENCODER_NAMES = {"torch": "PyTorch bfloat16", "onnx": "ONNX Runtime int8"}
+
+
+def _workers_note(t: dict[str, Any]) -> str:
+    """The replicas the command ran, and `--workers 1` in the runs between (if measured)."""
+    workers, single = t.get("cli_workers", 1), t.get("cli_one_worker_runs_tweets_per_s")
+    if workers <= 1 or not single:
+        return ""
+    return (
+        f"; {workers} single-threaded replicas; `--workers 1` (one replica, all the cores) "
+        f"in the runs between: median {statistics.median(single):g}, runs {_listed(single)}"
+    )
 
 
 def _listed(values: list[float] | None) -> str:

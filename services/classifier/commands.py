@@ -6,7 +6,11 @@ A typer sub-app (`app`), registered by the main CLI. Heavy imports happen inside
 from __future__ import annotations
 
 import json
+import queue
 import sys
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -34,42 +38,73 @@ def _input_from(record: dict[str, Any], line_no: int) -> Any:
 
 
 def classify_stream(
-    model: Any, source: TextIO, sink: TextIO, *, batch_size: int = 256
+    models: Sequence[Any], source: TextIO, sink: TextIO, *, batch_size: int = 256
 ) -> tuple[int, int]:
     """Classify JSONL from `source` into `sink`; returns (classified, rejected) counts.
 
-    A line that is not a JSON object is answered with `{"id", "error"}` instead of stopping
-    the run: one bad record must not lose the rest of the file.
+    `models` are replicas of one classifier: each scores one batch at a time, the replicas
+    side by side on consecutive batches, and the output keeps the input's order. A line
+    that is not a JSON object is answered with `{"id", "error"}` in its place instead of
+    stopping the run: one bad record must not lose the rest of the file.
     """
+    if not models:
+        raise ValueError("classify_stream needs at least one classifier")
+    idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    for model in models:
+        idle.put(model)
+
+    def score(items: list[Any]) -> list[str]:
+        model = idle.get()
+        try:
+            results = model.classify(items)
+        finally:
+            idle.put(model)
+        return [
+            json.dumps({"id": item.id, **result.model_dump(mode="json")}) + "\n"
+            for item, result in zip(items, results, strict=True)
+        ]
+
     done = rejected = 0
     batch: list[Any] = []
+    # Output in input order: scored batches (futures) and error lines, oldest first.
+    pending: deque[Future[list[str]] | list[str]] = deque()
 
-    def flush() -> None:
+    def write(keep: int) -> None:
         nonlocal done
-        if not batch:
-            return
-        for item, result in zip(batch, model.classify(batch), strict=True):
-            out = {"id": item.id, **result.model_dump(mode="json")}
-            sink.write(json.dumps(out) + "\n")
-        done += len(batch)
-        batch.clear()
+        while len(pending) > keep:
+            head = pending.popleft()
+            lines = head if isinstance(head, list) else head.result()
+            if not isinstance(head, list):
+                done += len(lines)
+            sink.writelines(lines)
 
-    for line_no, line in enumerate(source, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("expected a JSON object")
-            batch.append(_input_from(record, line_no))
-        except (ValueError, TypeError) as exc:
-            flush()  # keep output order = input order
-            sink.write(json.dumps({"id": str(line_no), "error": str(exc)}) + "\n")
-            rejected += 1
-            continue
-        if len(batch) >= batch_size:
-            flush()
-    flush()
+    with ThreadPoolExecutor(max_workers=len(models), thread_name_prefix="classify") as pool:
+
+        def submit() -> None:
+            if batch:
+                pending.append(pool.submit(score, list(batch)))
+                batch.clear()
+            # One batch queued per replica beyond the ones running keeps them all busy
+            # without reading the whole input ahead.
+            write(keep=2 * len(models))
+
+        for line_no, line in enumerate(source, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("expected a JSON object")
+                batch.append(_input_from(record, line_no))
+            except (ValueError, TypeError) as exc:
+                submit()  # the lines before it go first
+                pending.append([json.dumps({"id": str(line_no), "error": str(exc)}) + "\n"])
+                rejected += 1
+                continue
+            if len(batch) >= batch_size:
+                submit()
+        submit()
+        write(keep=0)
     sink.flush()
     return done, rejected
 
@@ -83,7 +118,18 @@ def classify(
             "HF name/path"
         ),
     ] = "default",
-    threads: Annotated[int | None, typer.Option(help="CPU threads for inference")] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(help="CPU threads per worker (default: the usable cores shared out)"),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Classifier replicas scoring batches side by side (default: one per core, "
+            "at most 4, for an artifact on the ONNX encoder; else 1)",
+        ),
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1)] = 256,
 ) -> None:
     """Read JSONL mentions on stdin, write one JSONL classification per line on stdout.
@@ -91,11 +137,14 @@ def classify(
     Input: {"id", "text", optional "lang", "author_followers", "brand",
     "brand_urgent_keywords", "thread_recent_mentions"}.
     """
-    from services.classifier.models import load_classifier
+    from services.classifier.models import batch_workers, load_classifier, usable_cores
 
-    loaded = load_classifier(model, threads=threads)
+    count = workers or batch_workers(model)
+    if threads is None and count > 1:
+        threads = max(1, usable_cores() // count)
+    loaded = [load_classifier(model, threads=threads) for _ in range(count)]
     done, rejected = classify_stream(loaded, sys.stdin, sys.stdout, batch_size=batch_size)
-    typer.echo(f"classified {done}, rejected {rejected} ({loaded.model_version})", err=True)
+    typer.echo(f"classified {done}, rejected {rejected} ({loaded[0].model_version})", err=True)
 
 
 @app.command()

@@ -23,6 +23,9 @@ from schemas.mention import Classification
 log = logging.getLogger(__name__)
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "artifacts"
+# Replicas `batch_workers` starts at most: measured on 2 cores only; each holds its own
+# encoder session (~60 MB of int8 weights).
+MAX_BATCH_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -93,13 +96,7 @@ def load_classifier(
         from services.classifier.models.vader import VADER_VERSION, VaderScorer
 
         return PipelineClassifier(VaderScorer(), model_version=VADER_VERSION)
-    if name.lower() == "default":
-        artifact = default_artifact_dir(encoder)
-    else:
-        try:
-            artifact = artifact_dir(name)
-        except FileNotFoundError:
-            artifact = None
+    artifact = _artifact_for(name, encoder)
     if artifact is not None or name.lower() == "default":
         if artifact is None:
             log.warning("no shipped classifier artifact; using the VADER baseline")
@@ -132,4 +129,55 @@ def load_classifier(
     return PipelineClassifier(hf, model_version=hf.model_version)
 
 
-__all__ = ["Classifier", "ClassifierInput", "artifact_dir", "load_classifier"]
+def _artifact_for(name: str, encoder: str | None) -> Path | None:
+    """The artifact folder `name` loads (`default`: the shipped one for the encoder), or None
+    when it names none (then it is VADER or a Hugging Face model)."""
+    if name.lower() == "default":
+        return default_artifact_dir(encoder)
+    try:
+        return artifact_dir(name)
+    except FileNotFoundError:
+        return None
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    import os
+
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def batch_workers(spec: str | None = None, encoder: str | None = None) -> int:
+    """How many replicas of a classifier a batch job (`earshot classify`) should run side by
+    side, each on its share of the cores.
+
+    An artifact on the int8 ONNX encoder: one per usable core, at most `MAX_BATCH_WORKERS`.
+    ONNX Runtime spreads one batch of a few hundred tweets over two threads poorly, while
+    single-threaded replicas on alternate batches also overlap each other's Python work
+    (n-grams, heads, urgency, JSON): on the 2-core benchmark machine 2 replicas of 1 thread
+    ran the whole command 16% faster than 1 replica of 2 threads (median of 8 alternating
+    pairs; docs/classifier.md, "Where `earshot classify`'s time goes"), with byte-identical
+    output.
+    Anything else: 1. VADER is pure Python (the interpreter lock serialises it), a Hugging
+    Face model's memory is unknown, and the bfloat16 backend shares one process-wide PyTorch
+    thread pool; none of those was measured with replicas."""
+    from services.classifier.models.encoder import encoder_backend
+
+    name = (spec or "default").strip()
+    if name.lower() == "vader" or _artifact_for(name, encoder) is None:
+        return 1
+    if encoder_backend(encoder) != "onnx":
+        return 1
+    return max(1, min(usable_cores(), MAX_BATCH_WORKERS))
+
+
+__all__ = [
+    "Classifier",
+    "ClassifierInput",
+    "artifact_dir",
+    "batch_workers",
+    "load_classifier",
+    "usable_cores",
+]

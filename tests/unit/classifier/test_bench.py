@@ -65,6 +65,12 @@ def test_throughput_table_reports_the_service_default_batch() -> None:
     assert "service batches (the encoder's default EARSHOT_CLASSIFIER_BATCH_MAX)" in text
     assert f"| {size}: 20.0 / 30.0 ms (3 batches) |" in text
     assert "**3.0 tweets/s** (1.0 s wall; runs 2.5, 3, 3.5) | 9.0 tweets/s (runs 8, 9, 9.5)" in text
+    replicated = {**run, "cli_workers": 2, "cli_one_worker_runs_tweets_per_s": [2.0, 2.2, 2.1]}
+    text = render("bench", {"quality": [quality], "throughput": [replicated]})
+    assert (
+        "(1.0 s wall; runs 2.5, 3, 3.5; 2 single-threaded replicas; `--workers 1` (one replica, "
+        "all the cores) in the runs between: median 2.1, runs 2, 2.2, 2.1) | 9.0 tweets/s" in text
+    )
 
 
 def test_each_cpu_kind_keeps_its_own_section(tmp_path: Path) -> None:

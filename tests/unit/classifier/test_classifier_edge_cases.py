@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import time
+from typing import Any
 
 import pytest
 
@@ -123,9 +125,48 @@ def test_classify_stream_answers_bad_lines_and_keeps_order(vader: Classifier) ->
         '{"id": "b", "text": "I hate it", "author_followers": 20000, "brand": "acme"}\n'
     )
     sink = io.StringIO()
-    done, rejected = classify_stream(vader, source, sink)
+    done, rejected = classify_stream([vader], source, sink)
     lines = [json.loads(line) for line in sink.getvalue().splitlines()]
     assert (done, rejected) == (2, 2)
     assert [line["id"] for line in lines] == ["a", "2", "3", "b"]
     assert set(lines[0]) == {"id", "sentiment", "language", "abuse", "urgency", "model_version"}
     assert lines[3]["sentiment"]["label"] == "negative"
+
+
+def test_classify_stream_keeps_input_order_when_replicas_finish_out_of_order(
+    vader: Classifier,
+) -> None:
+    class Replica:
+        model_version = vader.model_version
+
+        def __init__(self) -> None:
+            self.batches = 0
+
+        def classify(self, items: list[ClassifierInput]) -> list[Any]:
+            self.batches += 1
+            time.sleep(0.2 if items[0].id == "m0" else 0.0)  # the first batch ends last
+            return vader.classify(items)
+
+    lines = [json.dumps({"id": f"m{i}", "text": f"text {i}", "lang": "en"}) for i in range(7)]
+    lines.insert(3, "not json")  # line 4
+    replicas = [Replica(), Replica()]
+    sink = io.StringIO()
+    source = io.StringIO("\n".join(lines) + "\n")
+    assert classify_stream(replicas, source, sink, batch_size=2) == (7, 1)
+    ids = [json.loads(line)["id"] for line in sink.getvalue().splitlines()]
+    assert ids == ["m0", "m1", "m2", "4", "m3", "m4", "m5", "m6"]
+    assert all(replica.batches for replica in replicas)
+
+
+def test_batch_workers_replicates_only_the_onnx_artifact(monkeypatch: pytest.MonkeyPatch) -> None:
+    import services.classifier.models as models
+
+    monkeypatch.setattr(models, "usable_cores", lambda: 16)
+    assert models.batch_workers("vader") == 1
+    assert models.batch_workers("some-org/some-hub-model") == 1
+    if models.default_artifact_dir("onnx") is not None:
+        assert models.batch_workers("default", encoder="onnx") == models.MAX_BATCH_WORKERS
+        monkeypatch.setattr(models, "usable_cores", lambda: 1)
+        assert models.batch_workers("default", encoder="onnx") == 1
+    if models.default_artifact_dir("torch") is not None:
+        assert models.batch_workers("default", encoder="torch") == 1
