@@ -108,8 +108,6 @@ def throughput(
     (one classifier, batches of 256, as the CLI) each followed by 100 service-sized batches.
     Medians of the runs, every run listed, batch latencies pooled: this shared machine's
     speed drifts between minutes."""
-    import statistics
-
     from services.classifier.models import batch_workers
 
     texts = tweet_pool(data, n)
@@ -221,7 +219,6 @@ def compare(models: list[str], data: Path, n: int, rounds: int = 3) -> list[dict
     """Steady-state speed of several models in one process, in alternating rounds, so that
     a shared machine's drift hits them alike: tweets/s in batches of 256 (median of the
     rounds) and the latency of service-sized batches (all rounds pooled)."""
-    import statistics
 
     from services.classifier.models import ClassifierInput, load_classifier
 
@@ -262,7 +259,6 @@ def service_batches(
     """The service's trade-off between batch size (EARSHOT_CLASSIFIER_BATCH_MAX) and batch
     latency: the texts classified in batches of each size, sizes alternating within each
     round; tweets/s per round, and p50 / p99 batch latency over all rounds."""
-    import statistics
 
     from services.classifier.models import ClassifierInput
 

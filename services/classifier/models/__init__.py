@@ -154,15 +154,16 @@ def batch_workers(spec: str | None = None, encoder: str | None = None) -> int:
     side, each on its share of the cores.
 
     An artifact on the int8 ONNX encoder: one per usable core, at most `MAX_BATCH_WORKERS`.
-    ONNX Runtime spreads one batch of a few hundred tweets over two threads poorly, while
-    single-threaded replicas on alternate batches also overlap each other's Python work
+    ONNX Runtime spreads one batch of a few hundred tweets over two threads with some loss,
+    and single-threaded replicas on alternate batches also overlap each other's Python work
     (n-grams, heads, urgency, JSON): on the 2-core benchmark machine 2 replicas of 1 thread
     ran the whole command 16% faster than 1 replica of 2 threads (median of 8 alternating
     pairs; docs/classifier.md, "Where `earshot classify`'s time goes"), with byte-identical
     output.
-    Anything else: 1. VADER is pure Python (the interpreter lock serialises it), a Hugging
-    Face model's memory is unknown, and the bfloat16 backend shares one process-wide PyTorch
-    thread pool; none of those was measured with replicas."""
+    Anything else: 1. VADER is pure Python (the interpreter lock serialises it) and a
+    Hugging Face model's memory is unknown; the bfloat16 backend on an AMX CPU gained nothing
+    from two single-thread worker processes (docs/classifier.md, "Start-up"), and its PyTorch
+    thread count is process-wide."""
     from services.classifier.models.encoder import encoder_backend
 
     name = (spec or "default").strip()
