@@ -103,12 +103,12 @@ def throughput(
     model_spec: str, data: Path, n: int, threads: int | None, encoder: str, runs: int = 3
 ) -> dict[str, Any]:
     """`earshot classify` on n tweets as a child process (start-up included), `runs` times;
-    where it runs several replicas (`batch_workers`), each run is followed by one with
-    `--workers 1`, for the comparison. Then in-process, `runs` rounds of the steady state
-    (one classifier, batches of 256, as the CLI) each followed by 100 service-sized batches.
-    Medians of the runs, every run listed, batch latencies pooled: this shared machine's
-    speed drifts between minutes."""
-    from services.classifier.models import batch_workers
+    where it runs several replicas (`replica_plan`), each run is paired with one with
+    `--workers 1`, in alternating order, for the comparison. Then in-process, `runs` rounds
+    of the steady state (one classifier, batches of 256) each followed by 100 service-sized
+    batches. Medians of the runs, every run listed, batch latencies pooled: this shared
+    machine's speed drifts between minutes."""
+    from services.classifier.models import replica_plan
 
     texts = tweet_pool(data, n)
     payload = "".join(
@@ -118,7 +118,7 @@ def throughput(
     cmd = [sys.executable, "-c", "from services.classifier.commands import app; app()", "classify"]
     cmd += ["--model", model_spec] + (["--threads", str(threads)] if threads else [])
     env = dict(os.environ, EARSHOT_CLASSIFIER_ENCODER=encoder)
-    workers = batch_workers(model_spec, encoder)
+    workers, _ = replica_plan(model_spec, threads=threads, encoder=encoder)
 
     def cli_run(extra: list[str]) -> float:
         started = time.perf_counter()
@@ -140,9 +140,11 @@ def throughput(
         return wall
 
     walls, one_worker_walls = [], []
-    for _ in range(runs):
+    for run in range(runs):
+        if workers > 1 and run % 2:
+            one_worker_walls.append(cli_run(["--workers", "1"]))
         walls.append(cli_run([]))
-        if workers > 1:
+        if workers > 1 and not run % 2:
             one_worker_walls.append(cli_run(["--workers", "1"]))
     # Steady state, in-process: model already loaded, same batches as the CLI.
     from services.classifier.models import ClassifierInput, load_classifier
@@ -352,7 +354,7 @@ def render(command: str, results: dict[str, Any]) -> str:
         "goal 1,000/s start-up included:",
         "",
         "| encoder | start-up included (child process, imports, model load): median of the runs "
-        "| steady state (model loaded, batches of 256): median of the runs "
+        "| steady state (one classifier loaded, batches of 256): median of the runs "
         "| service batches (the encoder's default EARSHOT_CLASSIFIER_BATCH_MAX): size, "
         "latency p50 / p99 (goal p99 < 250 ms) |",
         "|---|---|---|---|",
@@ -385,8 +387,8 @@ def _workers_note(t: dict[str, Any]) -> str:
     if workers <= 1 or not single:
         return ""
     return (
-        f"; {workers} single-threaded replicas; `--workers 1` (one replica, all the cores) "
-        f"in the runs between: median {statistics.median(single):g}, runs {_listed(single)}"
+        f"; {workers} replicas sharing the threads; `--workers 1` (one replica on all of "
+        f"them), paired runs: median {statistics.median(single):g}, runs {_listed(single)}"
     )
 
 

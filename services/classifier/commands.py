@@ -38,27 +38,28 @@ def _input_from(record: dict[str, Any], line_no: int) -> Any:
 
 
 def classify_stream(
-    models: Sequence[Any], source: TextIO, sink: TextIO, *, batch_size: int = 256
+    replicas: Sequence[Any], source: TextIO, sink: TextIO, *, batch_size: int = 256
 ) -> tuple[int, int]:
     """Classify JSONL from `source` into `sink`; returns (classified, rejected) counts.
 
-    `models` are replicas of one classifier: each scores one batch at a time, the replicas
-    side by side on consecutive batches, and the output keeps the input's order. A line
-    that is not a JSON object is answered with `{"id", "error"}` in its place instead of
-    stopping the run: one bad record must not lose the rest of the file.
+    `replicas` are copies of one classifier: each scores one batch at a time, side by side
+    on consecutive batches, and the output keeps the input's order (a batch is written as
+    soon as it and every batch before it are done). A line that is not a JSON object is
+    answered with `{"id", "error"}` in its place instead of stopping the run: one bad record
+    must not lose the rest of the file.
     """
-    if not models:
+    if not replicas:
         raise ValueError("classify_stream needs at least one classifier")
     idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    for model in models:
-        idle.put(model)
+    for replica in replicas:
+        idle.put(replica)
 
     def score(items: list[Any]) -> list[str]:
-        model = idle.get()
+        replica = idle.get()
         try:
-            results = model.classify(items)
+            results = replica.classify(items)
         finally:
-            idle.put(model)
+            idle.put(replica)
         return [
             json.dumps({"id": item.id, **result.model_dump(mode="json")}) + "\n"
             for item, result in zip(items, results, strict=True)
@@ -70,15 +71,20 @@ def classify_stream(
     pending: deque[Future[list[str]] | list[str]] = deque()
 
     def write(keep: int) -> None:
+        """Write the oldest entries while they are ready, and beyond that (waiting for
+        them) until at most `keep` are left: the read-ahead stays bounded."""
         nonlocal done
-        while len(pending) > keep:
+        while pending and (
+            len(pending) > keep or isinstance(pending[0], list) or pending[0].done()
+        ):
             head = pending.popleft()
             lines = head if isinstance(head, list) else head.result()
             if not isinstance(head, list):
                 done += len(lines)
             sink.writelines(lines)
 
-    with ThreadPoolExecutor(max_workers=len(models), thread_name_prefix="classify") as pool:
+    pool = ThreadPoolExecutor(max_workers=len(replicas), thread_name_prefix="classify")
+    try:
 
         def submit() -> None:
             if batch:
@@ -86,7 +92,7 @@ def classify_stream(
                 batch.clear()
             # One batch queued per replica beyond the ones running keeps them all busy
             # without reading the whole input ahead.
-            write(keep=2 * len(models))
+            write(keep=2 * len(replicas))
 
         for line_no, line in enumerate(source, start=1):
             if not line.strip():
@@ -96,7 +102,7 @@ def classify_stream(
                 if not isinstance(record, dict):
                     raise ValueError("expected a JSON object")
                 batch.append(_input_from(record, line_no))
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, OverflowError) as exc:
                 submit()  # the lines before it go first
                 pending.append([json.dumps({"id": str(line_no), "error": str(exc)}) + "\n"])
                 rejected += 1
@@ -105,6 +111,9 @@ def classify_stream(
                 submit()
         submit()
         write(keep=0)
+    finally:
+        # On an error, batches not started yet are dropped rather than scored for nothing.
+        pool.shutdown(wait=True, cancel_futures=True)
     sink.flush()
     return done, rejected
 
@@ -120,14 +129,18 @@ def classify(
     ] = "default",
     threads: Annotated[
         int | None,
-        typer.Option(help="CPU threads per worker (default: the usable cores shared out)"),
+        typer.Option(
+            min=1,
+            help="CPU threads for inference, all replicas together (default: the usable "
+            "cores, at most 8)",
+        ),
     ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
             min=1,
-            help="Classifier replicas scoring batches side by side (default: one per core, "
-            "at most 4, for an artifact on the ONNX encoder; else 1)",
+            help="Classifier replicas scoring batches side by side, sharing the threads "
+            "(default: one per thread, at most 4, for an artifact on the ONNX encoder; else 1)",
         ),
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1)] = 256,
@@ -137,12 +150,10 @@ def classify(
     Input: {"id", "text", optional "lang", "author_followers", "brand",
     "brand_urgent_keywords", "thread_recent_mentions"}.
     """
-    from services.classifier.models import batch_workers, load_classifier, usable_cores
+    from services.classifier.models import load_classifier, replica_plan
 
-    count = workers or batch_workers(model)
-    if threads is None and count > 1:
-        threads = max(1, usable_cores() // count)
-    loaded = [load_classifier(model, threads=threads) for _ in range(count)]
+    count, each = replica_plan(model, threads=threads, workers=workers)
+    loaded = [load_classifier(model, threads=each) for _ in range(count)]
     done, rejected = classify_stream(loaded, sys.stdin, sys.stdout, batch_size=batch_size)
     typer.echo(f"classified {done}, rejected {rejected} ({loaded[0].model_version})", err=True)
 

@@ -13,6 +13,7 @@ Heavy libraries (onnxruntime, torch, transformers) are imported only when a back
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +24,10 @@ from schemas.mention import Classification
 log = logging.getLogger(__name__)
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "artifacts"
-# Replicas `batch_workers` starts at most: measured on 2 cores only; each holds its own
-# encoder session (~60 MB of int8 weights).
+# Replicas a batch job starts at most (`batch_workers`): measured on 2 cores only; each holds
+# its own encoder session (~60 MB of int8 weights).
 MAX_BATCH_WORKERS = 4
+DEFAULT_THREADS = 8  # a batch job's threads unless told (the encoders' own cap)
 
 
 @dataclass(frozen=True)
@@ -141,37 +143,56 @@ def _artifact_for(name: str, encoder: str | None) -> Path | None:
 
 
 def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS has one)."""
-    import os
-
+    """CPU cores this process may run on (its affinity mask where the OS has one; a
+    container's CPU quota is not read)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
 
 
 def batch_workers(spec: str | None = None, encoder: str | None = None) -> int:
-    """How many replicas of a classifier a batch job (`earshot classify`) should run side by
-    side, each on its share of the cores.
+    """How many replicas of a classifier a batch job (`earshot classify`) may run side by
+    side, each on its share of the threads (`replica_plan`).
 
-    An artifact on the int8 ONNX encoder: one per usable core, at most `MAX_BATCH_WORKERS`.
-    ONNX Runtime spreads one batch of a few hundred tweets over two threads with some loss,
-    and single-threaded replicas on alternate batches also overlap each other's Python work
-    (n-grams, heads, urgency, JSON): on the 2-core benchmark machine 2 replicas of 1 thread
-    ran the whole command 16% faster than 1 replica of 2 threads (median of 8 alternating
-    pairs; docs/classifier.md, "Where `earshot classify`'s time goes"), with byte-identical
-    output.
+    An artifact on the int8 ONNX encoder: `MAX_BATCH_WORKERS`. ONNX Runtime spreads one
+    batch of a few hundred tweets over two threads with some loss, and replicas on
+    alternate batches also overlap each other's work outside the encoder (language
+    identification, n-grams, heads, urgency, JSON): on the 2-core benchmark machine 2
+    replicas of 1 thread ran the whole command 16% faster than 1 replica of 2 threads
+    (median of 8 alternating pairs; docs/classifier.md, "Where `earshot classify`'s time
+    goes"), with byte-identical output.
     Anything else: 1. VADER is pure Python (the interpreter lock serialises it) and a
     Hugging Face model's memory is unknown; the bfloat16 backend on an AMX CPU gained nothing
     from two single-thread worker processes (docs/classifier.md, "Start-up"), and its PyTorch
-    thread count is process-wide."""
+    thread count is process-wide; without onnxruntime the artifact falls back to VADER."""
+    import importlib.util
+
     from services.classifier.models.encoder import encoder_backend
 
     name = (spec or "default").strip()
     if name.lower() == "vader" or _artifact_for(name, encoder) is None:
         return 1
-    if encoder_backend(encoder) != "onnx":
+    if encoder_backend(encoder) != "onnx" or importlib.util.find_spec("onnxruntime") is None:
         return 1
-    return max(1, min(usable_cores(), MAX_BATCH_WORKERS))
+    return MAX_BATCH_WORKERS
+
+
+def replica_plan(
+    spec: str | None = None,
+    *,
+    threads: int | None = None,
+    workers: int | None = None,
+    encoder: str | None = None,
+) -> tuple[int, int | None]:
+    """(replicas, threads each) for a batch job: `threads` in all (default: the usable
+    cores, at most `DEFAULT_THREADS`), shared out among `workers` replicas (default: one
+    per thread, up to `batch_workers`). One replica keeps `threads` as given (None: the
+    encoder's own default)."""
+    total = threads or min(usable_cores(), DEFAULT_THREADS)
+    count = workers or max(1, min(batch_workers(spec, encoder), total))
+    if count == 1:
+        return 1, threads
+    return count, max(1, total // count)
 
 
 __all__ = [
@@ -180,5 +201,6 @@ __all__ = [
     "artifact_dir",
     "batch_workers",
     "load_classifier",
+    "replica_plan",
     "usable_cores",
 ]

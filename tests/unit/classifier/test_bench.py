@@ -68,8 +68,8 @@ def test_throughput_table_reports_the_service_default_batch() -> None:
     replicated = {**run, "cli_workers": 2, "cli_one_worker_runs_tweets_per_s": [2.0, 2.2, 2.1]}
     text = render("bench", {"quality": [quality], "throughput": [replicated]})
     assert (
-        "(1.0 s wall; runs 2.5, 3, 3.5; 2 single-threaded replicas; `--workers 1` (one replica, "
-        "all the cores) in the runs between: median 2.1, runs 2, 2.2, 2.1) | 9.0 tweets/s" in text
+        "(1.0 s wall; runs 2.5, 3, 3.5; 2 replicas sharing the threads; `--workers 1` (one "
+        "replica on all of them), paired runs: median 2.1, runs 2, 2.2, 2.1) | 9.0 tweets/s" in text
     )
 
 

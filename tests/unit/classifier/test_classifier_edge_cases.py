@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import time
+import threading
 from typing import Any
 
 import pytest
@@ -123,12 +123,14 @@ def test_classify_stream_answers_bad_lines_and_keeps_order(vader: Classifier) ->
         "not json\n"
         "[1, 2]\n"
         '{"id": "b", "text": "I hate it", "author_followers": 20000, "brand": "acme"}\n'
+        '{"id": "c", "text": "huge", "author_followers": 1e999}\n'  # infinity
     )
     sink = io.StringIO()
     done, rejected = classify_stream([vader], source, sink)
     lines = [json.loads(line) for line in sink.getvalue().splitlines()]
-    assert (done, rejected) == (2, 2)
-    assert [line["id"] for line in lines] == ["a", "2", "3", "b"]
+    assert (done, rejected) == (2, 3)
+    assert [line["id"] for line in lines] == ["a", "2", "3", "b", "5"]
+    assert "infinity" in lines[4]["error"]
     assert set(lines[0]) == {"id", "sentiment", "language", "abuse", "urgency", "model_version"}
     assert lines[3]["sentiment"]["label"] == "negative"
 
@@ -136,6 +138,8 @@ def test_classify_stream_answers_bad_lines_and_keeps_order(vader: Classifier) ->
 def test_classify_stream_keeps_input_order_when_replicas_finish_out_of_order(
     vader: Classifier,
 ) -> None:
+    later_batch_done = threading.Event()
+
     class Replica:
         model_version = vader.model_version
 
@@ -144,7 +148,10 @@ def test_classify_stream_keeps_input_order_when_replicas_finish_out_of_order(
 
         def classify(self, items: list[ClassifierInput]) -> list[Any]:
             self.batches += 1
-            time.sleep(0.2 if items[0].id == "m0" else 0.0)  # the first batch ends last
+            if items[0].id == "m0":  # the first batch ends only after a later one
+                assert later_batch_done.wait(timeout=10)
+            else:
+                later_batch_done.set()
             return vader.classify(items)
 
     lines = [json.dumps({"id": f"m{i}", "text": f"text {i}", "lang": "en"}) for i in range(7)]
@@ -158,15 +165,13 @@ def test_classify_stream_keeps_input_order_when_replicas_finish_out_of_order(
     assert all(replica.batches for replica in replicas)
 
 
-def test_batch_workers_replicates_only_the_onnx_artifact(monkeypatch: pytest.MonkeyPatch) -> None:
-    import services.classifier.models as models
+def test_classify_stream_fails_loudly_when_a_replica_fails(vader: Classifier) -> None:
+    class Broken:
+        model_version = "broken"
 
-    monkeypatch.setattr(models, "usable_cores", lambda: 16)
-    assert models.batch_workers("vader") == 1
-    assert models.batch_workers("some-org/some-hub-model") == 1
-    if models.default_artifact_dir("onnx") is not None:
-        assert models.batch_workers("default", encoder="onnx") == models.MAX_BATCH_WORKERS
-        monkeypatch.setattr(models, "usable_cores", lambda: 1)
-        assert models.batch_workers("default", encoder="onnx") == 1
-    if models.default_artifact_dir("torch") is not None:
-        assert models.batch_workers("default", encoder="torch") == 1
+        def classify(self, items: list[ClassifierInput]) -> list[Any]:
+            raise RuntimeError("model exploded")
+
+    source = io.StringIO("".join(f'{{"id": "{i}", "text": "t"}}\n' for i in range(10)))
+    with pytest.raises(RuntimeError, match="model exploded"):
+        classify_stream([Broken(), Broken()], source, io.StringIO(), batch_size=2)

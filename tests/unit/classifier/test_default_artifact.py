@@ -129,3 +129,31 @@ def test_a_shipped_artifact_names_the_encoder_that_runs_it(folder: str) -> None:
     backend = "torch" if "-torch-bf16" in recorded else "onnx"
     live = encoder_key(backend, encoder_layers(config), encoder_adapter(path, config))
     assert live == recorded
+
+
+def test_batch_workers_replicates_only_the_onnx_artifact() -> None:
+    assert models.batch_workers("vader") == 1
+    assert models.batch_workers("some-org/some-hub-model") == 1
+    if models.default_artifact_dir("onnx") is not None:
+        assert models.batch_workers("default", encoder="onnx") == models.MAX_BATCH_WORKERS
+    if models.default_artifact_dir("torch") is not None:
+        assert models.batch_workers("default", encoder="torch") == 1
+
+
+def test_replica_plan_shares_the_threads_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    if models.default_artifact_dir("onnx") is None:
+        pytest.skip("no artifact for the ONNX encoder")
+
+    def plan(cores: int, **kwargs: int) -> tuple[int, int | None]:
+        monkeypatch.setattr(models, "usable_cores", lambda: cores)
+        return models.replica_plan("default", encoder="onnx", **kwargs)
+
+    assert plan(2) == (2, 1)  # the benchmark machine: two replicas of one thread
+    assert plan(1) == (1, None)  # one replica keeps the encoder's own default
+    assert plan(64) == (4, 2)  # at most 4 replicas, 8 threads in all
+    assert plan(6) == (4, 1)
+    assert plan(8, threads=2) == (2, 1)  # --threads is the total, as before
+    assert plan(8, threads=1) == (1, 1)
+    assert plan(2, workers=1) == (1, None)  # --workers 1: the old single classifier
+    assert plan(2, workers=3, threads=6) == (3, 2)
+    assert models.replica_plan("vader", threads=4) == (1, 4)
