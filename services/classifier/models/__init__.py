@@ -159,8 +159,8 @@ def batch_workers(spec: str | None = None, encoder: str | None = None) -> int:
     alternate batches also overlap each other's work outside the encoder (language
     identification, n-grams, heads, urgency, JSON): on the 2-core benchmark machine 2
     replicas of 1 thread ran the whole command 16% faster than 1 replica of 2 threads
-    (median of 8 alternating pairs; docs/classifier.md, "Where `earshot classify`'s time
-    goes"), with byte-identical output.
+    (median of 8 alternating pairs; docs/classifier.md, "Replicas in `earshot classify`"),
+    with byte-identical output.
     Anything else: 1. VADER is pure Python (the interpreter lock serialises it) and a
     Hugging Face model's memory is unknown; the bfloat16 backend on an AMX CPU gained nothing
     from two single-thread worker processes (docs/classifier.md, "Start-up"), and its PyTorch
