@@ -54,46 +54,44 @@ def classify_stream(
     for replica in replicas:
         idle.put(replica)
 
-    def score(items: list[Any]) -> list[str]:
-        replica = idle.get()
-        try:
-            results = replica.classify(items)
-        finally:
-            idle.put(replica)
-        return [
-            json.dumps({"id": item.id, **result.model_dump(mode="json")}) + "\n"
-            for item, result in zip(items, results, strict=True)
+    def score(entries: list[Any]) -> tuple[list[str], int]:
+        """The batch's output lines (a rejected record's error line stays in its place)
+        and how many records were classified."""
+        items = [entry for entry in entries if not isinstance(entry, str)]
+        results: list[Any] = []
+        if items:
+            replica = idle.get()
+            try:
+                results = replica.classify(items)
+            finally:
+                idle.put(replica)
+        if len(results) != len(items):
+            raise RuntimeError(f"the classifier answered {len(results)} of {len(items)} items")
+        scored = iter(results)
+        lines = [
+            entry
+            if isinstance(entry, str)
+            else json.dumps({"id": entry.id, **next(scored).model_dump(mode="json")}) + "\n"
+            for entry in entries
         ]
+        return lines, len(items)
 
     done = rejected = 0
+    # Parsed records, and the error line of each rejected one in its place.
     batch: list[Any] = []
-    # Output in input order: scored batches (futures) and error lines, oldest first.
-    pending: deque[Future[list[str]] | list[str]] = deque()
+    pending: deque[Future[tuple[list[str], int]]] = deque()  # oldest first
 
     def write(keep: int) -> None:
-        """Write the oldest entries while they are ready, and beyond that (waiting for
-        them) until at most `keep` are left: the read-ahead stays bounded."""
+        """Write the oldest batches while they are done, and beyond that (waiting for them)
+        until at most `keep` are left: the read-ahead stays bounded."""
         nonlocal done
-        while pending and (
-            len(pending) > keep or isinstance(pending[0], list) or pending[0].done()
-        ):
-            head = pending.popleft()
-            lines = head if isinstance(head, list) else head.result()
-            if not isinstance(head, list):
-                done += len(lines)
+        while pending and (len(pending) > keep or pending[0].done()):
+            lines, classified = pending.popleft().result()
             sink.writelines(lines)
+            done += classified
 
     pool = ThreadPoolExecutor(max_workers=len(replicas), thread_name_prefix="classify")
     try:
-
-        def submit() -> None:
-            if batch:
-                pending.append(pool.submit(score, list(batch)))
-                batch.clear()
-            # One batch queued per replica beyond the ones running keeps them all busy
-            # without reading the whole input ahead.
-            write(keep=2 * len(replicas))
-
         for line_no, line in enumerate(source, start=1):
             if not line.strip():
                 continue
@@ -103,13 +101,16 @@ def classify_stream(
                     raise ValueError("expected a JSON object")
                 batch.append(_input_from(record, line_no))
             except (ValueError, TypeError, OverflowError) as exc:
-                submit()  # the lines before it go first
-                pending.append([json.dumps({"id": str(line_no), "error": str(exc)}) + "\n"])
+                batch.append(json.dumps({"id": str(line_no), "error": str(exc)}) + "\n")
                 rejected += 1
-                continue
             if len(batch) >= batch_size:
-                submit()
-        submit()
+                pending.append(pool.submit(score, batch))
+                batch = []
+                # One batch queued per replica beyond the ones running keeps them all busy
+                # without reading the whole input ahead.
+                write(keep=2 * len(replicas))
+        if batch:
+            pending.append(pool.submit(score, batch))
         write(keep=0)
     finally:
         # On an error, batches not started yet are dropped rather than scored for nothing.

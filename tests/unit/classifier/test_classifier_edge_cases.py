@@ -165,6 +165,28 @@ def test_classify_stream_keeps_input_order_when_replicas_finish_out_of_order(
     assert all(replica.batches for replica in replicas)
 
 
+def test_classify_stream_keeps_bad_lines_out_of_the_model_without_splitting_batches(
+    vader: Classifier,
+) -> None:
+    sizes: list[int] = []
+
+    class Replica:
+        model_version = vader.model_version
+
+        def classify(self, items: list[ClassifierInput]) -> list[Any]:
+            sizes.append(len(items))
+            return vader.classify(items)
+
+    good = [json.dumps({"id": f"m{i}", "text": "ok"}) for i in range(6)]
+    lines = [good[0], "oops", *good[1:4], "[]", "{", *good[4:], "[1]", "]"]
+    sink = io.StringIO()
+    source = io.StringIO("\n".join(lines) + "\n")
+    assert classify_stream([Replica()], source, sink, batch_size=4) == (6, 5)
+    ids = [json.loads(line)["id"] for line in sink.getvalue().splitlines()]
+    assert ids == ["m0", "2", "m1", "m2", "m3", "6", "7", "m4", "m5", "10", "11"]
+    assert sizes == [3, 2, 1]  # batches of 4 lines: the rejected ones never reach the model
+
+
 def test_classify_stream_fails_loudly_when_a_replica_fails(vader: Classifier) -> None:
     class Broken:
         model_version = "broken"
