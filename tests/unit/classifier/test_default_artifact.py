@@ -144,16 +144,25 @@ def test_replica_plan_shares_the_threads_out(monkeypatch: pytest.MonkeyPatch) ->
     if models.default_artifact_dir("onnx") is None:
         pytest.skip("no artifact for the ONNX encoder")
 
-    def plan(cores: int, **kwargs: int) -> tuple[int, int | None]:
+    def plan(cores: int, **kwargs: int) -> tuple[int, int]:
         monkeypatch.setattr(models, "usable_cores", lambda: cores)
         return models.replica_plan("default", encoder="onnx", **kwargs)
 
     assert plan(2) == (2, 1)  # the benchmark machine: two replicas of one thread
-    assert plan(1) == (1, None)  # one replica keeps the encoder's own default
+    assert plan(1) == (1, 1)
     assert plan(64) == (4, 2)  # at most 4 replicas, 8 threads in all
     assert plan(6) == (4, 1)
     assert plan(8, threads=2) == (2, 1)  # --threads is the total, as before
     assert plan(8, threads=1) == (1, 1)
-    assert plan(2, workers=1) == (1, None)  # --workers 1: the old single classifier
+    assert plan(2, workers=1) == (1, 2)  # --workers 1: the old single two-thread classifier
     assert plan(2, workers=3, threads=6) == (3, 2)
     assert models.replica_plan("vader", threads=4) == (1, 4)
+
+
+def test_usable_cores_counts_what_the_process_may_use() -> None:
+    import os
+
+    cores = models.usable_cores()
+    assert 1 <= cores <= (os.cpu_count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        assert cores <= len(os.sched_getaffinity(0))
