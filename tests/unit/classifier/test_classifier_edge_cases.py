@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.classifier.commands import classify_stream
+from services.classifier.commands import LazyReplica, classify_stream
 from services.classifier.models import Classifier, ClassifierInput, load_classifier
 
 ODD_TEXTS = [
@@ -197,3 +197,39 @@ def test_classify_stream_fails_loudly_when_a_replica_fails(vader: Classifier) ->
     source = io.StringIO("".join(f'{{"id": "{i}", "text": "t"}}\n' for i in range(10)))
     with pytest.raises(RuntimeError, match="model exploded"):
         classify_stream([Broken(), Broken()], source, io.StringIO(), batch_size=2)
+
+
+def test_a_lazy_replica_loads_only_when_a_second_batch_needs_it(vader: Classifier) -> None:
+    loads: list[int] = []
+    second_batch_done = threading.Event()
+
+    class Held:  # the loaded replica holds the first batch until another batch is done
+        model_version = vader.model_version
+
+        def classify(self, items: list[ClassifierInput]) -> list[Any]:
+            if items[0].id == "0":
+                assert second_batch_done.wait(timeout=10)
+            return vader.classify(items)
+
+    class Marking:  # what the lazy replica loads
+        model_version = vader.model_version
+
+        def classify(self, items: list[ClassifierInput]) -> list[Any]:
+            second_batch_done.set()
+            return vader.classify(items)
+
+    def load() -> Any:
+        loads.append(1)
+        return Marking()
+
+    def run(n: int, first: Any) -> list[str]:
+        source = io.StringIO("".join(f'{{"id": "{i}", "text": "fine"}}\n' for i in range(n)))
+        sink = io.StringIO()
+        replicas = [first, LazyReplica(load, vader.model_version)]
+        assert classify_stream(replicas, source, sink, batch_size=4) == (n, 0)
+        return [json.loads(line)["id"] for line in sink.getvalue().splitlines()]
+
+    assert run(3, vader) == ["0", "1", "2"]  # one batch: the loaded replica takes it
+    assert loads == []
+    assert run(40, Held()) == [str(i) for i in range(40)]  # needs both: loads once
+    assert loads == [1]
