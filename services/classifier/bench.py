@@ -221,7 +221,6 @@ def compare(models: list[str], data: Path, n: int, rounds: int = 3) -> list[dict
     """Steady-state speed of several models in one process, in alternating rounds, so that
     a shared machine's drift hits them alike: tweets/s in batches of 256 (median of the
     rounds) and the latency of service-sized batches (all rounds pooled)."""
-
     from services.classifier.models import ClassifierInput, load_classifier
 
     items = [ClassifierInput(str(i), t) for i, t in enumerate(tweet_pool(data, n))]
@@ -261,7 +260,6 @@ def service_batches(
     """The service's trade-off between batch size (EARSHOT_CLASSIFIER_BATCH_MAX) and batch
     latency: the texts classified in batches of each size, sizes alternating within each
     round; tweets/s per round, and p50 / p99 batch latency over all rounds."""
-
     from services.classifier.models import ClassifierInput
 
     if not sizes or min(sizes) < 1:

@@ -5,6 +5,7 @@ A typer sub-app (`app`), registered by the main CLI. Heavy imports happen inside
 
 from __future__ import annotations
 
+import functools
 import json
 import queue
 import sys
@@ -154,11 +155,8 @@ def classify(
     from services.classifier.models import load_classifier, replica_plan
 
     count, each = replica_plan(model, threads=threads, workers=workers)
-    first = load_classifier(model, threads=each)  # fails here, before any output, if it must
-
-    def load() -> Any:
-        return load_classifier(model, threads=each)
-
+    load = functools.partial(load_classifier, model, threads=each)
+    first = load()  # fails here, before any output, if it must
     replicas = [first, *(LazyReplica(load, first.model_version) for _ in range(count - 1))]
     done, rejected = classify_stream(replicas, sys.stdin, sys.stdout, batch_size=batch_size)
     typer.echo(f"classified {done}, rejected {rejected} ({first.model_version})", err=True)
