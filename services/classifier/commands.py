@@ -240,6 +240,13 @@ def train(
             "languages in the data"
         ),
     ] = True,
+    specialist_embedding: Annotated[
+        bool,
+        typer.Option(
+            help="With --data: the specialists also read the sentence embedding beside "
+            "their n-grams; --no-specialist-embedding fits n-grams and cues only"
+        ),
+    ] = True,
     tolerance: Annotated[
         float, typer.Option(help="With --corrections: val drop still counted as no worse")
     ] = 0.0,
@@ -336,6 +343,7 @@ def train(
             adapter=adapter,
             adapter_from=None if adapter_from is None else artifact_dir(adapter_from),
             specialists=specialists,
+            specialist_embedding=specialist_embedding,
             depth=depth,
             encoder_backend=encoder,
             adapter_device=device,

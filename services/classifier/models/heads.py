@@ -151,13 +151,14 @@ class TaskHead:
         logprobs: np.ndarray,
         texts: Sequence[str] | None,
         languages: Sequence[str] | None,
+        emb: np.ndarray | None = None,
     ) -> np.ndarray:
         if not self.specialists or texts is None or languages is None:
             return logprobs
         from services.classifier.models.specialists import blend_specialists
 
         return blend_specialists(
-            logprobs, texts, languages, self.specialists, self.specialist_weight
+            logprobs, texts, languages, self.specialists, self.specialist_weight, emb
         )
 
     def probs(
@@ -172,7 +173,7 @@ class TaskHead:
         """Calibrated probabilities. With `texts` and their `languages` (ISO 639-1 codes),
         texts in a language with a specialist get its blend too."""
         z = self.blend(*self.component_logprobs(emb, ngrams), english)
-        z = self.with_specialists(z, texts, languages)
+        z = self.with_specialists(z, texts, languages, emb)
         z = z / self.temperature
         for stage in self.tuned:
             z = stage.apply(z, emb, languages)
@@ -202,6 +203,12 @@ class TaskHead:
             "specialists": sorted(self.specialists),
             "specialist_weight": self.specialist_weight,
             **({"specialist_cues": _cues_digest()} if self.specialists else {}),
+            **(
+                {"specialist_embedding_scale": scales.pop()}
+                if len(scales := {sp.emb_scale for sp in self.specialists.values()}) == 1
+                and any(sp.reads_embedding for sp in self.specialists.values())
+                else {}
+            ),
             **(
                 {
                     "tuned": [

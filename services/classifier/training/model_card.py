@@ -67,8 +67,13 @@ def _specialists_line(config: dict[str, Any]) -> list[str]:
         f"- sentiment specialists for {', '.join(codes)}: per language, softmax regression on "
         "tf-idf weighted hashed character 2-5-grams and word 1-2-grams plus counts of the "
         "language's positive and negative polarity cues "
-        f"(lexicon `{sentiment.get('specialist_cues')}`), "
-        "fitted on that language's train tweets alone; for a text in one of these languages "
+        f"(lexicon `{sentiment.get('specialist_cues')}`)"
+        + (
+            f", and the sentence embedding (times {scale})"
+            if (scale := sentiment.get("specialist_embedding_scale"))
+            else ""
+        )
+        + ", fitted on that language's train tweets alone; for a text in one of these languages "
         "(platform hint or detected) its log-probabilities are blended with the shared "
         f"head's with weight {sentiment.get('specialist_weight')} (chosen on val) before the "
         "temperature"

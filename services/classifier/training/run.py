@@ -118,6 +118,7 @@ def train_from_shared(
     adapter_from: Path | None = None,
     adapter_device: str = "cpu",
     specialists: bool = True,
+    specialist_embedding: bool = True,
     depth: int | None = None,
     encoder_backend: str | None = None,
 ) -> Path:
@@ -125,7 +126,8 @@ def train_from_shared(
 
     `adapter_from`: an artifact folder whose adapter the encoder reuses instead of training a
     new one (the heads are refitted; its record says where it came from). `specialists`:
-    per-language sentiment models for the non-English languages (models/specialists.py).
+    per-language sentiment models for the non-English languages (models/specialists.py);
+    `specialist_embedding`: they read the sentence embedding beside their n-grams.
     `depth`: how many of the encoder's transformer blocks run; the heads read the outputs of
     all of them, and a new adapter is trained on that many (fewer blocks: faster inference).
     None: the reused adapter's depth, else all six. `encoder_backend` (`torch` or `onnx`): the
@@ -255,6 +257,7 @@ def train_from_shared(
                 train=train,
                 val=val,
                 emb_val=emb_val,
+                emb_train=emb_train if specialist_embedding else None,
                 ngrams_val=ng_val,
                 english_val=english_val,
                 metric=metric,

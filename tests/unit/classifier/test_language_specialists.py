@@ -286,3 +286,119 @@ def test_word_ngrams_hash_exactly_as_scikit_learn() -> None:
         assert ours.dtype == np.float32
         assert (ours != reference).nnz == 0
         assert ours.nnz == reference.nnz > 0
+
+
+def _reading_embedding(texts: list[str], dim: int = 4) -> sp.LanguageSpecialist:
+    base = _specialist(texts)
+    rng = np.random.default_rng(1)
+    emb_w = rng.normal(size=(dim, 3))
+    return sp.LanguageSpecialist(
+        "fr", base.char_idf, base.word_idf, base.w, base.b, emb_w=emb_w, emb_scale=0.5
+    ).rounded()
+
+
+def test_a_specialist_reading_the_embedding_adds_its_scaled_product() -> None:
+    model = _reading_embedding(FR_POS + FR_NEG)
+    plain = sp.LanguageSpecialist("fr", model.char_idf, model.word_idf, model.w, model.b)
+    emb = np.random.default_rng(2).normal(size=(3, 4))
+    texts = FR_POS[:3]
+    assert model.emb_w is not None
+    from services.classifier.models.heads import log_softmax
+
+    expected = log_softmax(
+        np.asarray(sp.features(texts, model.char_idf, model.word_idf, "fr") @ model.w)
+        + model.b
+        + (emb * 0.5) @ model.emb_w
+    )
+    np.testing.assert_allclose(model.logprobs(texts, emb=emb), expected, atol=1e-9)
+    assert not np.allclose(model.logprobs(texts, emb=emb), plain.logprobs(texts))
+    with pytest.raises(ValueError, match="embedding"):
+        model.logprobs(texts)
+
+
+def test_an_embedding_specialist_round_trips_and_scores_the_same_alone() -> None:
+    model = _reading_embedding(FR_POS + FR_NEG + FR_NEU)
+    arrays = model.to_arrays("x")
+    assert arrays["x.emb_w"].dtype == np.float16 and float(arrays["x.emb_scale"]) == 0.5
+    again = sp.LanguageSpecialist.load("x", arrays, "fr")
+    texts = FR_NEG + FR_POS
+    emb = np.random.default_rng(3).normal(size=(len(texts), 4))
+    batch = again.logprobs(texts, emb=emb)
+    assert np.array_equal(model.logprobs(texts, emb=emb), batch)
+    for i, text in enumerate(texts):
+        assert np.allclose(again.logprobs([text], emb=emb[i : i + 1])[0], batch[i], atol=1e-12)
+    # The embedding block is part of the stored identity: other weights, another model.
+    changed = dict(arrays, **{"x.emb_w": arrays["x.emb_w"] * 2})
+    assert sp.LanguageSpecialist.load("x", changed, "fr") is not again
+
+
+def test_a_mixed_batch_gives_each_specialist_its_own_rows_embeddings() -> None:
+    fr = _reading_embedding(FR_POS + FR_NEG)
+    texts = ["service nul", "I love this", "merci beaucoup"]
+    emb = np.random.default_rng(4).normal(size=(3, 4))
+    shared = np.log(np.full((3, 3), 1 / 3))
+    out = sp.blend_specialists(shared, texts, ["fr", "en", "fr"], {"fr": fr}, 0.5, emb)
+    alone = fr.logprobs([texts[0], texts[2]], emb=emb[[0, 2]])
+    assert np.allclose(out[[0, 2]], 0.5 * alone + 0.5 * shared[[0, 2]], atol=1e-12)
+    assert np.array_equal(out[1], shared[1])
+
+
+def test_fit_specialists_with_embeddings_learns_what_the_ngrams_cannot_see() -> None:
+    """Every train text is the same words; only the embedding tells the labels apart. The
+    n-gram specialist cannot learn it, the one that reads the embedding does."""
+    labels3 = ("negative", "neutral", "positive")
+    labels = [0, 1, 2] * 20
+    texts = ["le même texte"] * len(labels)
+    emb_train = np.eye(3)[labels] * 2.0
+    train = _split(texts, labels, ["french"] * len(labels))
+    val = _split(texts[:6], labels[:6], ["french"] * 6)
+    emb_val = emb_train[:6]
+
+    def macro_recall(y: np.ndarray, pred: np.ndarray) -> float:
+        return float(np.mean([(pred[y == c] == c).mean() for c in range(3)]))
+
+    def fitted(with_embedding: bool) -> tuple[TaskHead, dict[str, object]]:
+        head = TaskHead(labels3, np.zeros((3, 3)), np.array([0.0, 1.0, 0.0]), None, None)
+        choices = fit_specialists(
+            head,
+            train=train,
+            val=val,
+            emb_val=emb_val,
+            emb_train=emb_train if with_embedding else None,
+            ngrams_val=None,
+            english_val=None,
+            metric=macro_recall,
+            log=lambda _: None,
+        )
+        return head, choices
+
+    head, choices = fitted(True)
+    assert choices["specialist_embedding_scale"] == sp.EMBEDDING_SCALE
+    assert head.specialists["fr"].reads_embedding
+    probs = head.probs(emb_val, None, texts=val.texts, languages=val.languages())
+    assert (probs.argmax(axis=1) == np.array(labels[:6])).all()
+    config = head.to_config()
+    assert config["specialist_embedding_scale"] == sp.EMBEDDING_SCALE
+    again = TaskHead.load("sentiment", config, head.to_arrays("sentiment"))
+    np.testing.assert_array_equal(
+        again.probs(emb_val, None, texts=val.texts, languages=val.languages()), probs
+    )
+    ngrams_only, _ = fitted(False)
+    assert not ngrams_only.specialists  # nothing to learn from the words: weight 0, none kept
+
+
+def test_fit_specialists_refuses_embeddings_that_do_not_match_the_texts() -> None:
+    head = TaskHead(("a", "b", "c"), np.zeros((3, 3)), np.zeros(3), None, None)
+    train = _split(FR_POS, [2] * 4, ["french"] * 4)
+    with pytest.raises(ValueError, match="train embeddings"):
+        fit_specialists(
+            head,
+            train=train,
+            val=train,
+            emb_val=np.zeros((4, 3)),
+            emb_train=np.zeros((3, 3)),
+            ngrams_val=None,
+            english_val=None,
+            metric=lambda y, p: 0.0,
+            log=lambda _: None,
+        )
