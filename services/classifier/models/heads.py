@@ -194,6 +194,7 @@ class TaskHead:
         return arrays
 
     def to_config(self) -> dict[str, Any]:
+        scales = [sp.emb_scale for sp in self.specialists.values() if sp.reads_embedding]
         return {
             "labels": list(self.labels),
             "alpha": self.alpha,
@@ -203,12 +204,7 @@ class TaskHead:
             "specialists": sorted(self.specialists),
             "specialist_weight": self.specialist_weight,
             **({"specialist_cues": _cues_digest()} if self.specialists else {}),
-            **(
-                {"specialist_embedding_scale": scales.pop()}
-                if len(scales := {sp.emb_scale for sp in self.specialists.values()}) == 1
-                and any(sp.reads_embedding for sp in self.specialists.values())
-                else {}
-            ),
+            **({"specialist_embedding_scale": scales[0]} if scales else {}),
             **(
                 {
                     "tuned": [
