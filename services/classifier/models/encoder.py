@@ -6,15 +6,17 @@ int8 into `~/.cache/earshot/encoder/<key>/` (override with `EARSHOT_CACHE`); lat
 load the cached file (~0.3 s). The key hashes the package weights, so a new package version
 gets a new export.
 
-Quantisation is *static*: activation scales calibrated once on fixed sentences, MatMuls with
-constant weights only, per-channel, FFN down-projections kept fp32. With dynamic quantisation
-the activation scale is computed per call over the whole batch, so a tweet's embedding would
-depend on which other tweets share its batch and `classify` would not be deterministic.
+Quantisation is *static*: activation scales calibrated once on fixed sentences, per-channel
+int8 weights. Exports of up to 3 blocks (the shipped int8 models) run every MatMul in int8
+with float outputs; deeper ones keep their FFN down-projections fp32 (`FULL_INT8_MAX_DEPTH`).
+With dynamic quantisation the activation scale is computed per call over the whole batch,
+so a tweet's embedding would depend on which other tweets share its batch and `classify`
+would not be deterministic.
 Integer matmuls with fixed scales are exact, so each text's embedding is the same in any batch.
 
 On CPUs with native bfloat16 matrix units (Intel AMX, `amx_bf16` in the CPU flags) the same
 weights run faster in PyTorch in bfloat16 (`TorchEncoder`: about twice the int8 ONNX model on
-this project's 2-core benchmark machine, cosine 0.9999 to fp32 where int8 gives 0.994).
+this project's 2-core benchmark machine, cosine 0.9999 to fp32 where int8 gives 0.996).
 `make_encoder` picks it there when torch is installed; `EARSHOT_CLASSIFIER_ENCODER=onnx|torch`
 forces one.
 """
@@ -58,7 +60,14 @@ PACK_MULTIPLE = 64
 # step of 8 (measured before packing, when every width was a padded run of its own).
 WIDTH_STEP = 32
 ENCODER_ENV = "EARSHOT_CLASSIFIER_ENCODER"  # auto (default) | torch | onnx
-EXPORT_VERSION = "4"  # bump when the ONNX export/quantisation recipe changes
+EXPORT_VERSION = "5"  # bump when the ONNX export/quantisation recipe changes
+# Exports of at most this many blocks run every MatMul in int8 (QDQ graph, float outputs);
+# deeper ones keep recipe 4's graph (QOperator, FFN down-projections fp32). On 3 blocks the
+# full int8 graph ran the encoder 1.3x as fast, the last layer's mean cosine to fp32 went
+# 0.998 -> 0.996, and val through `classify` held once the heads were refitted; on 6 blocks
+# the error compounds (0.994 -> 0.987, min 0.976 -> 0.94 over 3,000 tweets; TweetEval val of
+# `minilm-l6-lora-v4` on int8 0.728 -> 0.720). docs/classifier.md, *Export recipe 5*.
+FULL_INT8_MAX_DEPTH = 3
 # The PyTorch backend's key has its own recipe number: a new ONNX recipe must not change
 # the bfloat16 encoder's identity (its artifacts record the key they were fitted on).
 TORCH_RECIPE = "3"
@@ -239,7 +248,7 @@ def ensure_onnx(
             fp32 = target_dir / "model.fp32.onnx"
             _export_fp32(model_dir, fp32, adapter, depth)
             tmp = target_dir / "model.int8.onnx.tmp"
-            _quantise(fp32, tmp, model_dir)
+            _quantise(fp32, tmp, model_dir, depth)
             tmp.replace(target)  # atomic: readers never see a half-written model
             fp32.unlink(missing_ok=True)
     return target
@@ -295,7 +304,7 @@ def _export_fp32(
         )
 
 
-def _quantise(fp32: Path, out: Path, model_dir: Path) -> None:
+def _quantise(fp32: Path, out: Path, model_dir: Path, depth: int = LAYERS) -> None:
     import numpy as np
     from onnxruntime.quantization import (
         CalibrationDataReader,
@@ -328,29 +337,40 @@ def _quantise(fp32: Path, out: Path, model_dir: Path) -> None:
 
     pre = fp32.with_suffix(".pre.onnx")
     quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
-    # The FFN down-projections (`layer.N/output/dense`) read GELU outputs with a few huge
-    # outliers; one static scale for them costs most of the quality (cosine to fp32 0.95),
-    # keeping them fp32 gives 0.994 — better than dynamic int8 (0.992) — and stays fast.
-    outliers = [
-        node.name
-        for node in onnx.load(str(pre)).graph.node
-        if node.op_type == "MatMul"
-        and "/output/dense" in node.name
-        and "attention" not in node.name
-    ]
+    if depth <= FULL_INT8_MAX_DEPTH:
+        # QDQ with float outputs: ONNX Runtime fuses each quantised MatMul into
+        # MatMulIntegerToFloat, whose int32 sums are scaled straight back to float (in QDQ
+        # form attention's two MatMuls are quantised too). The QOperator graph (QLinearMatMul)
+        # re-quantises every output to uint8 with one static scale; that rounding, not the
+        # outliers in the GELU outputs, is what made int8 FFN down-projections cost so much
+        # (3 blocks, mean cosine to fp32 of the pooled layers over 3,000 tweets: 0.984 in
+        # QOperator form, 0.998 here; 0.9989 with the down-projections fp32).
+        quant_format, keep_fp32 = QuantFormat.QDQ, []
+        extra = {"OpTypesToExcludeOutputQuantization": ["MatMul"]}
+    else:
+        # The FFN down-projections (`layer.N/output/dense`) stay fp32: with 6 blocks their
+        # int8 error compounds (`FULL_INT8_MAX_DEPTH`).
+        quant_format, extra = QuantFormat.QOperator, {"MatMulConstBOnly": True}
+        keep_fp32 = [
+            node.name
+            for node in onnx.load(str(pre)).graph.node
+            if node.op_type == "MatMul"
+            and "/output/dense" in node.name
+            and "attention" not in node.name
+        ]
     try:
         quantize_static(
             str(pre),
             str(out),
             Reader(),
-            quant_format=QuantFormat.QOperator,
+            quant_format=quant_format,
             op_types_to_quantize=["MatMul"],
             per_channel=True,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.MinMax,
-            nodes_to_exclude=outliers,
-            extra_options={"MatMulConstBOnly": True},
+            nodes_to_exclude=keep_fp32,
+            extra_options=extra,
         )
     finally:
         pre.unlink(missing_ok=True)

@@ -17,16 +17,23 @@ from services.classifier.models import encoder
 def test_first_use_exports_quantised_encoder_into_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import onnx
+
     monkeypatch.setenv("EARSHOT_CACHE", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     path = encoder.ensure_onnx()
     assert path.is_file() and path.is_relative_to(tmp_path)
-    # int8 MatMul weights: smaller than the fp32 weights (the fp32 word-embedding table and
-    # the fp32 FFN down-projections dominate what is left).
+    # int8 MatMul weights: smaller than the fp32 weights (the fp32 word-embedding table
+    # dominates what is left).
     assert path.stat().st_size < (encoder.package_model_dir() / "model.safetensors").stat().st_size
     assert not list(path.parent.glob("*.fp32.onnx"))  # intermediate file cleaned up
     mtime = path.stat().st_mtime_ns
     assert encoder.ensure_onnx() == path and path.stat().st_mtime_ns == mtime  # reused
+    # Six blocks: the FFN down-projections stay fp32 (`FULL_INT8_MAX_DEPTH`).
+    graph = onnx.load(str(path)).graph
+    downs = [n for n in graph.node if n.name.endswith("/output/dense/MatMul")]
+    downs = [n for n in downs if "attention" not in n.name]
+    assert len(downs) == 6 and all(n.op_type == "MatMul" for n in downs)
 
     model = encoder.OnnxEncoder(threads=1, onnx_path=path)
     vectors = model.encode(["I love it", "I hate it", "J'adore", ""])
@@ -56,6 +63,20 @@ def test_a_shallow_encoder_exports_only_its_blocks(
     assert not any("layer.2" in node.name for node in graph.node)  # block 3 is not there
     # Traced from eager attention: none of SDPA's mask plumbing, which cost ~10% of the speed.
     assert not [node.name for node in graph.node if node.op_type == "IsNaN"]
+    # Up to 3 blocks every weight MatMul reads int8 weights, the FFN down-projections
+    # included, and none of their outputs is re-quantised: that rounding is what cost the
+    # QOperator graph its quality.
+    made_by = {out: node for node in graph.node for out in node.output}
+    weight_matmuls = [
+        node
+        for node in graph.node
+        if node.op_type == "MatMul" and "/attention/self/MatMul" not in node.name
+    ]
+    assert len(weight_matmuls) == 2 * 6  # q, k, v, attention output, FFN up, FFN down
+    for node in weight_matmuls:
+        assert [made_by[name].op_type for name in node.input] == ["DequantizeLinear"] * 2
+    quantised = {node.input[0] for node in graph.node if node.op_type == "QuantizeLinear"}
+    assert not quantised & {node.output[0] for node in weight_matmuls}
     texts = ["I love it", "Worst service ever", "Le service est nul", "ok"]
     shallow = encoder.OnnxEncoder(threads=1, layers=(1, 2))
     assert shallow.key.startswith(path.parent.name)
