@@ -10,7 +10,7 @@ TEST_EXTRAS := dev,classifier,train
 
 .PHONY: help install install-dev run test test-unit test-integration lint format typecheck \
         schemas kafka train bench-classifier clean test-faults bench browser bench-ingest \
-        bench-router bench-api
+        bench-router bench-api lock
 
 help:
 	@echo "make run    - run Earshot on this machine (embedded mode) at http://127.0.0.1:$(PORT)"
@@ -23,13 +23,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Reinstall only when pyproject.toml changes (stamp per set of extras).
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[$(RUN_EXTRAS)]'
+# Reinstall only when pyproject.toml or the pins change (stamp per set of extras). Every
+# install takes its versions from constraints.txt, so a fresh clone gets the versions the
+# shipped models were fitted and tested with; `make lock` re-resolves them.
+$(VENV)/.installed-run: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[$(RUN_EXTRAS)]'
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[$(TEST_EXTRAS)]'
+$(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[$(TEST_EXTRAS)]'
 	touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run
@@ -97,6 +99,15 @@ bench-router: install-dev
 bench-api: install-dev
 	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m tests.load.api_bench
+
+# Re-resolve every pin: constraints.txt (the venv: all extras, this platform, Python 3.11)
+# and the container images' hashed locks (deploy/docker/lock.sh). Then `make test`, and
+# refit the shipped heads if the ONNX or scikit-learn versions moved (docs/classifier.md).
+lock: install-dev
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra classifier --extra train \
+	    --python-version 3.11 --quiet --no-header --upgrade -o constraints.txt
+	sed -i '1i # Pins for make install / install-dev (pip -c): regenerate with make lock.' constraints.txt
+	bash deploy/docker/lock.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
