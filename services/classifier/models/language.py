@@ -6,7 +6,9 @@ the most accurate open detector on short texts. Two detectors over the same ~26 
 - high-accuracy mode (1- to 5-grams, ~1.2k texts/s) re-checks only the ambiguous rest, which
   is where short tweets land. Measured on UMSAB val fr/de: low 0.90, cascade ≈ high 0.97.
 Restricting the candidate set avoids the classic short-text confusions with rare languages
-(a two-word English tweet "detected" as Latin or Tagalog).
+(a two-word English tweet "detected" as Latin or Tagalog). Detection reads the text's own
+words (`text.own_words`: no links, `http` placeholders, @handles, `RT`, hashtag signs), which
+swayed the trigram pass: UMSAB val French named French 0.944 -> 0.994, German 0.892 -> 0.923.
 
 lingua's Hindi model knows Devanagari only, and Hindi (and Urdu) on social media is mostly
 written in Latin letters ("Hinglish", Roman Urdu): `romanised_hindi` names those `hi` from
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from schemas.mention import Language
-from services.classifier.models.text import clean
+from services.classifier.models.text import clean, own_words
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector
@@ -127,19 +129,23 @@ class LanguageIdentifier:
     def identify(self, texts: Sequence[str], hints: Sequence[str | None]) -> list[Language]:
         results: list[Language | None] = [None] * len(texts)
         todo: list[int] = []
+        snippets: list[str] = []
         for i, (text, hint) in enumerate(zip(texts, hints, strict=True)):
             code = normalise_hint(hint)
             if code is not None:
                 results[i] = Language(code=code, confidence=1.0, method="hint")
-            elif not any(ch.isalpha() for ch in text[:DETECT_MAX_CHARS]):
+                continue
+            # Links, handles and hashtag signs are no words of the text's language.
+            snippet = clean(own_words(text[: 2 * DETECT_MAX_CHARS]), DETECT_MAX_CHARS)
+            if not any(ch.isalpha() for ch in snippet):
                 results[i] = Language(code="und", confidence=0.0, method="undetermined")
-            elif self._hindi and (hindi := romanised_hindi(text[:DETECT_MAX_CHARS])):
+            elif self._hindi and (hindi := romanised_hindi(snippet)):
                 results[i] = Language(code="hi", confidence=hindi, method="detected")
             else:
                 todo.append(i)
+                snippets.append(snippet)
         if todo:
             fast, full = self._detectors()
-            snippets = [clean(texts[i], DETECT_MAX_CHARS) for i in todo]
             first = fast.compute_language_confidence_values_in_parallel(snippets)
             unsure = [k for k, values in enumerate(first) if _top(values)[1] < LOW_MODE_CONFIDENT]
             if unsure:

@@ -48,6 +48,21 @@ def clean(text: str | None, max_chars: int = MODEL_MAX_CHARS) -> str:
     return text[:max_chars]
 
 
+_RETWEET = re.compile(r"\bRT\b")  # the retweet marker; upper case only ('rt' is a word)
+
+
+def own_words(text: str) -> str:
+    """What language identification should read: the text without links (and the `http`
+    placeholder they are normalised to), @handles, the retweet marker and hashtag signs.
+    None of those is a word of the text's language, and they mislead short-text detectors:
+    lingua's trigram model called "l'éolien volant : des éoliennes en altitude http"
+    Portuguese (0.99), and French without the `http`."""
+    text = _URL.sub(" ", text)
+    text = _HANDLE.sub(" ", text)
+    text = _RETWEET.sub(" ", text).replace("#", " ")
+    return _WS.sub(" ", text).strip()
+
+
 def normalise_for_model(text: str | None) -> str:
     """What the trained models and VADER see: handles and links replaced the way the
     training data was prepared (`@user`, `http`), so train and serve agree."""
