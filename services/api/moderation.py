@@ -18,13 +18,14 @@ from services.api.auth import Principal
 from services.api.models import CORRECTION_VALUES, CorrectionOut, DecisionOut
 from services.api.repo import accounts, actions, cases
 from services.api.views import flagged_by_model
+from services.shared.abuse import abuse_settings
 from services.shared.http import ApiError
 
 
 def model_label(mention: asyncpg.Record, field: str) -> str:
     if field == "abuse":
         abuse = (mention["classification"] or {}).get("abuse") or {}
-        if float(abuse.get("spam", 0)) >= actions.ABUSE_THRESHOLD:
+        if float(abuse.get("spam", 0)) >= abuse_settings().abuse_spam_threshold:
             return "spam"
         return "abuse" if flagged_by_model(mention["classification"] or {}) else "none"
     return str(mention[field])

@@ -18,16 +18,15 @@ from services.api.models import (
     ResponseOut,
 )
 from services.api.repo import actions, cases
+from services.shared.abuse import abuse_settings
 from services.shared.http import ApiError
 
 ASSIGNMENT_ACTIONS = frozenset({"case.claimed", "case.assigned", "case.unassigned"})
 
 
 def flagged_by_model(classification: dict[str, Any]) -> bool:
-    abuse = classification.get("abuse") or {}
-    return any(
-        float(abuse.get(k, 0)) >= actions.ABUSE_THRESHOLD for k in ("offensive", "hate", "spam")
-    )
+    """The model's scores flag it for moderation (`EARSHOT_ABUSE_*_THRESHOLD`)."""
+    return abuse_settings().flagged(classification.get("abuse") or {})
 
 
 def mention_out(

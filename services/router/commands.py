@@ -23,8 +23,10 @@ from pydantic import ValidationError
 from schemas import Classification, MentionReceived
 from services.router import repo
 from services.router.config import RoutingFile, load_routing_file
+from services.router.routing import RoutingThresholds
 from services.router.routing.dryrun import DryRunReport, decision_from_json
 from services.router.routing.rules import apply_rules, compile_rules
+from services.router.settings import RouterSettings
 
 __all__ = ["app", "dry_run", "read_routing_file"]
 
@@ -101,10 +103,17 @@ def dry_run_command(
 
 
 async def dry_run(
-    *, pool: asyncpg.Pool[Any], document: RoutingFile, since: datetime, limit: int
+    *,
+    pool: asyncpg.Pool[Any],
+    document: RoutingFile,
+    since: datetime,
+    limit: int,
+    thresholds: RoutingThresholds | None = None,
 ) -> DryRunReport:
-    """Re-route stored mentions with the proposed rules, in memory; nothing is written."""
+    """Re-route stored mentions with the proposed rules, in memory; nothing is written.
+    Abuse thresholds: the router's settings (`EARSHOT_ABUSE_*_THRESHOLD`) unless given."""
     rules = compile_rules(document.rules)
+    thresholds = thresholds or RouterSettings().thresholds()
     async with pool.acquire() as connection:
         rows = await repo.recent_classified_mentions(
             connection=connection, since=since, limit=limit
@@ -126,5 +135,6 @@ async def dry_run(
             parent_id=row["parent_id"],
         )
         classification = Classification.model_validate(row["classification"])
-        report.add(decision_from_json(row["route"]), apply_rules(rules, mention, classification))
+        proposed = apply_rules(rules, mention, classification, thresholds)
+        report.add(decision_from_json(row["route"]), proposed)
     return report

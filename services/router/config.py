@@ -16,6 +16,7 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import Priority
+from services.router.routing import RoutingThresholds
 from services.router.routing.assignment import ResponderStatus
 from services.router.routing.policies import DEFAULT_WARNING_FRACTIONS, SlaPolicy
 from services.router.routing.rules import CompiledRule, RoutingRule, RuleSet, compile_rules
@@ -40,6 +41,7 @@ class RouterConfig:
     teams: Mapping[str, Team]
     policies: Mapping[tuple[str, str], SlaPolicy] = field(default_factory=dict)
     rules: tuple[CompiledRule, ...] = ()
+    thresholds: RoutingThresholds = field(default_factory=RoutingThresholds)
 
 
 async def load_teams(*, connection: Any) -> dict[str, Team]:
@@ -90,12 +92,15 @@ async def load_rules(*, connection: Any) -> list[RoutingRule]:
     return [RoutingRule.model_validate(row["spec"]) for row in rows]
 
 
-async def load_router_config(*, pool: asyncpg.Pool[Any]) -> RouterConfig:
+async def load_router_config(
+    *, pool: asyncpg.Pool[Any], thresholds: RoutingThresholds = RoutingThresholds()
+) -> RouterConfig:
     async with pool.acquire() as connection:
         return RouterConfig(
             teams=await load_teams(connection=connection),
             policies=await load_policies(connection=connection),
             rules=compile_rules(await load_rules(connection=connection)),
+            thresholds=thresholds,
         )
 
 

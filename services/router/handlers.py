@@ -116,7 +116,7 @@ async def route_mention(
 
 
 def decide(event: MentionClassified, config: RouterConfig) -> RouteDecision:
-    decision = apply_rules(config.rules, event.mention, event.classification)
+    decision = apply_rules(config.rules, event.mention, event.classification, config.thresholds)
     if decision.action == "case" and decision.team not in config.teams:
         raise PoisonMessageError(f"route names unknown team {decision.team!r}")
     return decision

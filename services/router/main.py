@@ -37,7 +37,7 @@ class RouterService:
     def __init__(self, resources: Resources, settings: RouterSettings) -> None:
         self.resources = resources
         self.settings = settings
-        self.config = RouterConfig(teams={})
+        self.config = RouterConfig(teams={}, thresholds=settings.thresholds())
         self._config_loaded_at = 0.0
         self._stop = asyncio.Event()
         self._assign_wake = asyncio.Event()
@@ -103,7 +103,9 @@ class RouterService:
         return {}
 
     async def _refresh_config(self) -> None:
-        self.config = await load_router_config(pool=self.resources.pool)
+        self.config = await load_router_config(
+            pool=self.resources.pool, thresholds=self.settings.thresholds()
+        )
         self._config_loaded_at = time.monotonic()
 
     async def _refresh_forever(self) -> None:

@@ -19,6 +19,7 @@ from services.router.batch import BatchConflict, route_batch
 from services.router.commands import dry_run
 from services.router.config import RouterConfig, RoutingFile, load_router_config, load_routing_file
 from services.router.handlers import route_mention
+from services.router.routing import RoutingThresholds
 from services.shared.db.pool import create_pool
 
 pytestmark = [pytest.mark.postgres]
@@ -121,6 +122,23 @@ async def test_new_case_gets_team_priority_due_time_and_durable_timers(
     ]
     [opened] = await outbox_events(db)
     assert opened.kind == "case.opened" and opened.sla_due_at == T0 + timedelta(hours=6)
+
+
+async def test_the_router_routes_abuse_by_its_configured_thresholds(
+    db: asyncpg.Pool, route: Route
+) -> None:
+    def offensive(source_id: str, text: str) -> MentionClassified:
+        event = classified(source_id, text=text)  # a negative complaint, offensive at 0.6
+        abuse = event.classification.abuse.model_copy(update={"offensive": 0.6})
+        classification = event.classification.model_copy(update={"abuse": abuse})
+        return event.model_copy(update={"classification": classification})
+
+    strict = await load_router_config(pool=db, thresholds=RoutingThresholds(offensive=0.7))
+    await route(db, strict, offensive("strict", "Northwind lost my damn bag again"))
+    await route(db, await load_router_config(pool=db), offensive("default", "Crap app, crashes"))
+    rows = await db.fetch("SELECT team FROM cases ORDER BY opened_at")
+    # Under 0.7 it is answered by support; at the default 0.5 it goes to moderation.
+    assert [r["team"] for r in rows] == ["support", "moderation"]
 
 
 async def test_rules_and_policies_loaded_from_a_file_drive_routing(

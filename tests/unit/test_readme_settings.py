@@ -10,6 +10,7 @@ from services.classifier.settings import ClassifierSettings
 from services.embedded import EmbeddedSettings
 from services.ingest.settings import IngestSettings
 from services.router.settings import RouterSettings
+from services.shared.abuse import AbuseSettings
 from services.shared.settings import EarshotSettings, env_table
 
 README = Path(__file__).parents[2] / "README.md"
@@ -18,6 +19,7 @@ OWNERS: list = [
     ("ingest", IngestSettings),
     ("classifier", ClassifierSettings),
     ("router", RouterSettings),
+    ("router, api", AbuseSettings),
     ("api", ApiSettings),
     ("api", AlertSettings),
     ("`earshot run`", EmbeddedSettings),

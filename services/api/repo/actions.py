@@ -10,14 +10,11 @@ from typing import Any
 import asyncpg
 
 from services.api.repo import Connection
+from services.shared.abuse import abuse_settings
 
 # The case columns a case event announces (see schemas.CaseEvent).
 CASE_RETURNING = """id, brand, conversation_key, status, team, queue, priority, assignee,
     sla_due_at, mention_count"""
-
-# The thresholds the router's default rules use for "abusive or spam" (routing/defaults.py):
-# a copy, because services do not import each other.
-ABUSE_THRESHOLD = 0.5
 
 
 async def lock_case(
@@ -174,10 +171,16 @@ async def decisions_for(
     )
 
 
-FLAGGED_BY_MODEL_SQL = f"""(
-    (m.classification -> 'abuse' ->> 'offensive')::float >= {ABUSE_THRESHOLD}
-    OR (m.classification -> 'abuse' ->> 'hate')::float >= {ABUSE_THRESHOLD}
-    OR (m.classification -> 'abuse' ->> 'spam')::float >= {ABUSE_THRESHOLD})"""
+def flagged_by_model_sql() -> str:
+    """SQL: the model's scores flag mention `m` (`EARSHOT_ABUSE_*_THRESHOLD`, the router's
+    thresholds too). The thresholds are validated floats, so they are written in literally."""
+    t = abuse_settings()
+    return f"""(
+    (m.classification -> 'abuse' ->> 'offensive')::float >= {float(t.abuse_offensive_threshold)!r}
+    OR (m.classification -> 'abuse' ->> 'hate')::float >= {float(t.abuse_hate_threshold)!r}
+    OR (m.classification -> 'abuse' ->> 'spam')::float >= {float(t.abuse_spam_threshold)!r})"""
+
+
 # A person's latest abuse label wins over the model: "none" takes a mention out of the queue.
 PEOPLES_ABUSE_LABEL_SQL = """(SELECT l.value FROM label_corrections l WHERE l.mention_id = m.id
     AND l.field = 'abuse' ORDER BY l.id DESC LIMIT 1)"""
@@ -193,7 +196,7 @@ async def moderation_queue(
             f"""{MENTION_SELECT}
                 WHERE b.organisation_id = $1
                   AND coalesce({PEOPLES_ABUSE_LABEL_SQL},
-                               CASE WHEN {FLAGGED_BY_MODEL_SQL} THEN 'abuse' END)
+                               CASE WHEN {flagged_by_model_sql()} THEN 'abuse' END)
                       IN ('abuse', 'spam')
                   AND NOT EXISTS (SELECT 1 FROM moderation_decisions d WHERE d.mention_id = m.id)
                 ORDER BY m.created_at DESC LIMIT $2""",

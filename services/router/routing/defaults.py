@@ -23,10 +23,19 @@ URGENCY_PRIORITY: dict[UrgencyLevel, Priority] = {
 
 @dataclass(frozen=True)
 class RoutingThresholds:
-    # Abuse scores are calibrated probabilities; 0.5 is the decision boundary they were fit for.
+    """Abuse and spam scores from which a mention goes to moderation. The scores are
+    calibrated probabilities, and 0.5 is the decision boundary they were fitted for; a
+    deployment that wants fewer false alarms in moderation raises them
+    (`EARSHOT_ABUSE_OFFENSIVE_THRESHOLD` ...)."""
+
     offensive: float = 0.5
     hate: float = 0.5
     spam: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("offensive", "hate", "spam"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"the {name} threshold must be within [0, 1]")
 
 
 @dataclass(frozen=True)

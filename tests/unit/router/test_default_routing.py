@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +49,62 @@ def test_default_rules(
     changes: dict[str, Any], expected: tuple[str, str | None, str | None]
 ) -> None:
     assert route(**changes) == expected
+
+
+@pytest.fixture
+def fresh_abuse_settings() -> Iterator[None]:
+    from services.shared.abuse import abuse_settings
+
+    abuse_settings.cache_clear()
+    yield
+    abuse_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_abuse_settings")
+def test_abuse_thresholds_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.router.settings import RouterSettings
+
+    event = classified(sentiment="negative", abuse={"offensive": 0.6})
+    mention, classification = event.mention, Classification.model_validate(event.classification)
+    assert decide_route(mention, classification).team == "moderation"  # defaults: 0.5
+    monkeypatch.setenv("EARSHOT_ABUSE_OFFENSIVE_THRESHOLD", "0.7")
+    thresholds = RouterSettings().thresholds()
+    assert (thresholds.offensive, thresholds.hate, thresholds.spam) == (0.7, 0.5, 0.5)
+    # Not abusive enough for moderation now: the negative mention is answered by support.
+    assert decide_route(mention, classification, thresholds).team == "support"
+
+
+@pytest.mark.usefixtures("fresh_abuse_settings")
+def test_the_api_flags_by_the_same_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.api.repo.actions import flagged_by_model_sql
+    from services.api.views import flagged_by_model
+
+    scores = {"abuse": {"offensive": 0.6, "hate": 0.0, "spam": 0.0}}
+    assert flagged_by_model(scores)
+    monkeypatch.setenv("EARSHOT_ABUSE_OFFENSIVE_THRESHOLD", "0.7")
+    from services.shared.abuse import abuse_settings
+
+    abuse_settings.cache_clear()
+    assert not flagged_by_model(scores)
+    assert ">= 0.7" in flagged_by_model_sql() and ">= 0.5" in flagged_by_model_sql()
+
+
+@pytest.mark.usefixtures("fresh_abuse_settings")
+@pytest.mark.parametrize("value", ["-0.1", "1.5", "high"])
+def test_an_abuse_threshold_outside_zero_to_one_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    from pydantic import ValidationError
+
+    from services.shared.abuse import AbuseSettings
+
+    monkeypatch.setenv("EARSHOT_ABUSE_SPAM_THRESHOLD", value)
+    with pytest.raises(ValidationError, match="abuse_spam_threshold"):
+        AbuseSettings()
+
+
+def test_routing_thresholds_refuse_values_that_are_no_probability() -> None:
+    from services.router.routing import RoutingThresholds
+
+    with pytest.raises(ValueError, match="hate threshold"):
+        RoutingThresholds(hate=1.2)
