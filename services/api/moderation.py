@@ -18,8 +18,8 @@ from services.api.auth import Principal
 from services.api.models import CORRECTION_VALUES, CorrectionOut, DecisionOut
 from services.api.repo import accounts, actions, cases
 from services.api.views import flagged_by_model
-from services.shared.abuse import abuse_settings
 from services.shared.http import ApiError
+from services.shared.settings import abuse_settings
 
 
 def model_label(mention: asyncpg.Record, field: str) -> str:

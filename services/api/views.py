@@ -18,8 +18,8 @@ from services.api.models import (
     ResponseOut,
 )
 from services.api.repo import actions, cases
-from services.shared.abuse import abuse_settings
 from services.shared.http import ApiError
+from services.shared.settings import abuse_settings
 
 ASSIGNMENT_ACTIONS = frozenset({"case.claimed", "case.assigned", "case.unassigned"})
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from services.router.routing import RoutingThresholds
-from services.shared.abuse import abuse_settings
-from services.shared.settings import EarshotSettings
+from services.shared.settings import EarshotSettings, abuse_settings
 
 
 class RouterSettings(EarshotSettings):

@@ -10,8 +10,7 @@ from services.classifier.settings import ClassifierSettings
 from services.embedded import EmbeddedSettings
 from services.ingest.settings import IngestSettings
 from services.router.settings import RouterSettings
-from services.shared.abuse import AbuseSettings
-from services.shared.settings import EarshotSettings, env_table
+from services.shared.settings import AbuseSettings, EarshotSettings, env_table
 
 README = Path(__file__).parents[2] / "README.md"
 OWNERS: list = [

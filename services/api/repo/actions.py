@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from services.api.repo import Connection
-from services.shared.abuse import abuse_settings
+from services.shared.settings import abuse_settings
 
 # The case columns a case event announces (see schemas.CaseEvent).
 CASE_RETURNING = """id, brand, conversation_key, status, team, queue, priority, assignee,

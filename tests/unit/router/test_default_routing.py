@@ -53,7 +53,7 @@ def test_default_rules(
 
 @pytest.fixture
 def fresh_abuse_settings() -> Iterator[None]:
-    from services.shared.abuse import abuse_settings
+    from services.shared.settings import abuse_settings
 
     abuse_settings.cache_clear()
     yield
@@ -82,7 +82,7 @@ def test_the_api_flags_by_the_same_thresholds(monkeypatch: pytest.MonkeyPatch) -
     scores = {"abuse": {"offensive": 0.6, "hate": 0.0, "spam": 0.0}}
     assert flagged_by_model(scores)
     monkeypatch.setenv("EARSHOT_ABUSE_OFFENSIVE_THRESHOLD", "0.7")
-    from services.shared.abuse import abuse_settings
+    from services.shared.settings import abuse_settings
 
     abuse_settings.cache_clear()
     assert not flagged_by_model(scores)
@@ -96,7 +96,7 @@ def test_an_abuse_threshold_outside_zero_to_one_is_refused(
 ) -> None:
     from pydantic import ValidationError
 
-    from services.shared.abuse import AbuseSettings
+    from services.shared.settings import AbuseSettings
 
     monkeypatch.setenv("EARSHOT_ABUSE_SPAM_THRESHOLD", value)
     with pytest.raises(ValidationError, match="abuse_spam_threshold"):
