@@ -7,7 +7,7 @@ the most accurate open detector on short texts. Two detectors over the same ~26 
   is where short tweets land. Measured on UMSAB val fr/de: low 0.90, cascade ≈ high 0.97.
 Restricting the candidate set avoids the classic short-text confusions with rare languages
 (a two-word English tweet "detected" as Latin or Tagalog). Detection reads the text's own
-words (`text.own_words`: no links, `http` placeholders, @handles, `RT`, hashtag signs), which
+words (`text.own_words`: no links, `http` placeholders, @handles, `RT`, hashtags), which
 swayed the trigram pass: UMSAB val French named French 0.944 -> 0.994, German 0.892 -> 0.923.
 
 lingua's Hindi model knows Devanagari only, and Hindi (and Urdu) on social media is mostly

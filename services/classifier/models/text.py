@@ -49,6 +49,8 @@ def clean(text: str | None, max_chars: int = MODEL_MAX_CHARS) -> str:
 
 
 _RETWEET = re.compile(r"\bRT\b")  # the retweet marker; upper case only ('rt' is a word)
+_HASHTAG = re.compile(r"#[^\W_]\w*")
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def own_words(text: str) -> str:
@@ -56,11 +58,17 @@ def own_words(text: str) -> str:
     placeholder they are normalised to), @handles, the retweet marker and hashtag signs.
     None of those is a word of the text's language, and they mislead short-text detectors:
     lingua's trigram model called "l'éolien volant : des éoliennes en altitude http"
-    Portuguese (0.99), and French without the `http`."""
+    Portuguese (0.99), and French without the `http`.
+    Hashtags go too where at least two words of two letters or more are left: a tag is
+    mostly a show's or a brand's name ("#MasterChefBR" made lingua call short Portuguese
+    tweets Romanian or Danish); a text made of little else keeps them, without the sign."""
     text = _URL.sub(" ", text)
     text = _HANDLE.sub(" ", text)
-    text = _RETWEET.sub(" ", text).replace("#", " ")
-    return _WS.sub(" ", text).strip()
+    text = _RETWEET.sub(" ", text)
+    untagged = _HASHTAG.sub(" ", text)
+    if len(_WORD.findall(untagged)) >= 2:
+        text = untagged
+    return _WS.sub(" ", text.replace("#", " ")).strip()
 
 
 def normalise_for_model(text: str | None) -> str:

@@ -12,12 +12,16 @@ from services.classifier.models.text import normalise_for_model, own_words
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("Livraison encore en retard http #colis", "Livraison encore en retard colis"),
+        ("Livraison encore en retard http #colis", "Livraison encore en retard"),
         ("RT @user: Le piège de la facture verte http", ": Le piège de la facture verte"),
         ("voir https://t.co/AbC123 et www.example.org/x?y=1", "voir et"),
         ("@acme_support @user", ""),
         ("Heart rt now", "Heart rt now"),  # only the upper-case marker is dropped
-        ("PARTY tonight #HappyNewYear!!", "PARTY tonight HappyNewYear!!"),
+        ("PARTY tonight #HappyNewYear!!", "PARTY tonight !!"),
+        # A hashtag stays, without its sign, where fewer than two words would be left.
+        ("Hoje tem #MasterChefBR !!!!", "Hoje tem !!!!"),
+        ("Ansiosa #MasterChefBR", "Ansiosa MasterChefBR"),
+        ("#BlackFriday", "BlackFriday"),
         ("", ""),
     ],
 )
