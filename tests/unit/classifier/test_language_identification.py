@@ -18,8 +18,8 @@ from services.classifier.models.text import normalise_for_model, own_words
         ("@acme_support @user", ""),
         ("Heart rt now", "Heart rt now"),  # only the upper-case marker is dropped
         ("PARTY tonight #HappyNewYear!!", "PARTY tonight !!"),
-        # A hashtag stays, without its sign, where fewer than two words would be left.
         ("Hoje tem #MasterChefBR !!!!", "Hoje tem !!!!"),
+        # A hashtag stays, without its sign, where fewer than two words would be left.
         ("Ansiosa #MasterChefBR", "Ansiosa MasterChefBR"),
         ("#BlackFriday", "BlackFriday"),
         ("", ""),
