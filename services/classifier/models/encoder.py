@@ -13,6 +13,9 @@ With dynamic quantisation the activation scale is computed per call over the who
 so a tweet's embedding would depend on which other tweets share its batch and `classify`
 would not be deterministic.
 Integer matmuls with fixed scales are exact, so each text's embedding is the same in any batch.
+They are exact on x86 CPUs without VNNI too only because `session_options` asks ONNX
+Runtime for its non-clamping kernels there; with the default ones val figures dropped by
+up to 0.012 (docs/classifier.md, *Exact int8 products on CPUs without VNNI*).
 
 On CPUs with native bfloat16 matrix units (Intel AMX, `amx_bf16` in the CPU flags) the same
 weights run faster in PyTorch in bfloat16 (`TorchEncoder`: about twice the int8 ONNX model on
@@ -428,16 +431,11 @@ class OnnxEncoder:
         self.layers = _check_layers(layers)
         self.dim = 384 * len(self.layers)
         self._tokenizer = load_tokenizer()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        # No busy-waiting: on a shared 2-core box spinning threads steal the CPU from the
-        # tokenizer, lingua and the other services.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Settings, and the exact int8 products on CPUs without VNNI: `session_options`.
         path = onnx_path or ensure_onnx(adapter=adapter, depth=depth_of(self.layers))
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            str(path), session_options(threads), providers=["CPUExecutionProvider"]
+        )
         self.key = _onnx_key(path.parent.name, self.layers)
         self._outputs = [f"hidden_{layer}" for layer in self.layers]
         self._batch_tokens = batch_tokens
@@ -538,17 +536,54 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
 
 
+def session_options(threads: int | None = None) -> Any:
+    """ONNX Runtime settings for the int8 encoder (and for any int8 graph run on its CPU)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # No busy-waiting: on a shared 2-core box spinning threads steal the CPU from the
+    # tokenizer, lingua and the other services.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if cpu_int8_products_saturate():
+        # x86 CPUs without VNNI multiply uint8 by int8 with `vpmaddubsw`, which clamps each
+        # pair's sum to int16: the shipped heads then read other embeddings than the ones
+        # they were fitted on (AVX2-only AMD EPYC: TweetEval val 0.7275 -> 0.7194, hate
+        # 0.7423 -> 0.7306). This makes ONNX Runtime store the weights as uint8 and run its
+        # exact uint8 x uint8 kernels: the VNNI figures to the fourth decimal, for ~10% of
+        # the encoder's speed there (docs/classifier.md). VNNI CPUs keep their kernels:
+        # their products are exact already, and the option would swap them out too.
+        options.add_session_config_entry("session.x64quantprecision", "1")
+    return options
+
+
 @cache
-def cpu_has_bf16_matrix_units() -> bool:
-    """True on CPUs with AMX bfloat16 tiles (Linux CPU flags); False where unknown."""
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags (Linux `/proc/cpuinfo`); empty where unknown."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             for line in fh:
                 if line.startswith("flags"):
-                    return "amx_bf16" in line.split()
+                    return frozenset(line.partition(":")[2].split())
     except OSError:
         pass
-    return False
+    return frozenset()
+
+
+def cpu_has_bf16_matrix_units() -> bool:
+    """True on CPUs with AMX bfloat16 tiles (Linux CPU flags); False where unknown."""
+    return "amx_bf16" in cpu_flags()
+
+
+def cpu_int8_products_saturate() -> bool:
+    """True on x86 CPUs whose uint8 x int8 dot products pass through int16 (SSE4.1, AVX2 or
+    AVX-512 without VNNI); False on VNNI CPUs and where no x86 flags are found (ARM lists
+    `Features`, not `flags`, and ONNX Runtime has other kernels there)."""
+    flags = cpu_flags()
+    return bool(flags) and not flags & {"avx512_vnni", "avx_vnni", "amx_int8"}
 
 
 def encoder_backend(requested: str | None = None) -> str:

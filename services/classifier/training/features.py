@@ -16,11 +16,15 @@ from services.classifier.models.encoder import Encoder, cache_root
 if TYPE_CHECKING:
     import numpy as np
 
+# Part of the cache key. 2: int8 embeddings made on an x86 CPU without VNNI before the
+# encoder asked ONNX Runtime for exact int8 products (`encoder.session_options`) were off.
+CACHE_VERSION = b"2"
+
 
 def embed(texts: Sequence[str], encoder: Encoder) -> np.ndarray:
     import numpy as np
 
-    digest = hashlib.sha256(encoder.key.encode())
+    digest = hashlib.sha256(CACHE_VERSION + b"\x00" + encoder.key.encode())
     for text in texts:
         digest.update(text.encode("utf-8", "surrogatepass"))
         digest.update(b"\x00")

@@ -1,0 +1,98 @@
+"""The int8 encoder's matrix products are exact on every x86 CPU, VNNI or not.
+
+Without VNNI, ONNX Runtime's uint8 x int8 kernels add each pair of products in int16 and
+clamp it (255 * 127 * 2 = 64,770 > 32,767), so the same int8 model gave other embeddings,
+and worse val figures, on an AVX2-only CPU than on the VNNI ones its heads were fitted on.
+`encoder.session_options` asks for the exact kernels there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+from onnx import TensorProto, helper, numpy_helper
+
+from services.classifier.models import encoder
+
+K, N = 64, 8
+
+
+def matmul_integer_model(weights: np.ndarray) -> bytes:
+    """y = x @ weights in int32, x uint8 fed at run time, weights a constant int8 matrix
+    (as in the encoder, where ONNX Runtime may rewrite them before running)."""
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["x", "w"], ["y"])],
+        "int8_products",
+        [helper.make_tensor_value_info("x", TensorProto.UINT8, [None, K])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [None, N])],
+        initializer=[numpy_helper.from_array(weights, name="w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+def run(model: bytes, x: np.ndarray, options: object) -> np.ndarray:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    return np.asarray(session.run(["y"], {"x": x})[0])
+
+
+def cases() -> tuple[np.ndarray, np.ndarray]:
+    """The largest products there are, then random rows as an encoder's activations are."""
+    rng = np.random.default_rng(7)
+    weights = rng.integers(-127, 128, size=(K, N), dtype=np.int8)
+    weights[:, 0] = 127
+    weights[:, 1] = -127
+    x = rng.integers(0, 256, size=(16, K), dtype=np.uint8)
+    x[0] = 255
+    return x, weights
+
+
+def test_encoder_session_computes_int8_products_exactly() -> None:
+    x, weights = cases()
+    exact = x.astype(np.int64) @ weights.astype(np.int64)
+    got = run(matmul_integer_model(weights), x, encoder.session_options(threads=1))
+    assert got[0, 0] == 255 * 127 * K
+    assert np.array_equal(got, exact)
+
+
+def test_default_kernels_clamp_on_cpus_without_vnni() -> None:
+    """Why the option is there: the default kernels lose the exact sums where
+    `cpu_int8_products_saturate` says so (and are exact on VNNI CPUs)."""
+    import onnxruntime as ort
+
+    x, weights = cases()
+    exact = x.astype(np.int64) @ weights.astype(np.int64)
+    plain = ort.SessionOptions()
+    plain.intra_op_num_threads = 1
+    got = run(matmul_integer_model(weights), x, plain)
+    if encoder.cpu_int8_products_saturate():
+        assert got[0, 0] < 255 * 127 * K
+        assert not np.array_equal(got, exact)
+    elif "avx512_vnni" in encoder.cpu_flags() or "avx_vnni" in encoder.cpu_flags():
+        assert np.array_equal(got, exact)
+
+
+@pytest.mark.parametrize(
+    ("flags", "saturate"),
+    [
+        ({"sse4_1", "avx2", "fma"}, True),  # AVX2 only (AMD Zen 2/3, Intel before Ice Lake)
+        ({"avx2", "avx512f", "avx512bw"}, True),  # AVX-512 without VNNI (Skylake-SP)
+        ({"avx2", "avx512f", "avx512_vnni"}, False),
+        ({"avx2", "avx_vnni"}, False),  # Alder Lake and later client CPUs
+        ({"avx2", "avx512_vnni", "amx_int8", "amx_bf16"}, False),
+        (set(), False),  # no x86 flags: ARM, or no /proc/cpuinfo
+    ],
+)
+def test_which_cpus_need_the_exact_kernels(
+    monkeypatch: pytest.MonkeyPatch, flags: set[str], saturate: bool
+) -> None:
+    monkeypatch.setattr(encoder, "cpu_flags", lambda: frozenset(flags))
+    assert encoder.cpu_int8_products_saturate() is saturate
+    assert encoder.cpu_has_bf16_matrix_units() is ("amx_bf16" in flags)
