@@ -17,19 +17,26 @@ from services.classifier.models.language import (
     ("text", "confidence"),
     [
         # two different strong markers (+ weak ones)
-        ("bhai kuch to karo", 1 - 0.5**2),  # bhai kuch
+        ("bhai kuch to karo", 1 - 0.5 ** (2 + 0.5)),  # bhai kuch + karo
         ("yeh app kaam nahi kar rahi", 1 - 0.5 ** (3 + 1.0)),  # kaam nahi rahi + yeh kar
-        ("refund kab milega? abhi tak nahi aaya, kya scene hai", 1 - 0.5 ** (2 + 1.5)),
-        ("@user Acha Hua Yeh Eid Bhi Tanha Guzar Gai", None),  # bhi + yeh: one weak only
+        ("refund kab milega? abhi tak nahi aaya, kya scene hai", 1 - 0.5 ** (3 + 1.5)),
+        ("@user Acha Hua Yeh Eid Bhi Guzar Gai", 1 - 0.5 ** (1 + 1.0)),  # bhi + acha yeh
+        ("@user Yeh Eid Bhi Tanha Guzar Gai", None),  # bhi + yeh: one weak only
         ("mujhe to saala tekken 3 k sapne aate the", None),  # mujhe + 'to' is no marker
         # one strong and two different weak
         ("Kya sai hai re, ye to", 1 - 0.5 ** (1 + 1.0)),  # kya + hai ye
-        ("meri toh koi help hi nai krta tha", None),  # no strong marker
+        ("meri toh koi help hi nai krta tha", 1 - 0.5 ** (1 + 2.5)),  # krta + 5 weak
+        ("meri toh koi help hi nai ki tha", None),  # no strong marker
         ("sehwag hota toh ab tak 4-5 chauke maar chuka hota", None),  # hota twice + toh
         ("sehwag hota toh ab tak chauke maar chuka tha", 1 - 0.5 ** (1 + 1.0)),  # hota + toh tha
         ("aapko kya lagta hai", 1 - 0.5 ** (3 + 0.5)),  # aapko kya lagta + hai
-        ("acha theek hai kal milte hai", None),  # theek + hai: one weak only
-        ("KYA BAAT HAI BHAI, BILKUL SAHI", 1 - 0.5 ** (3 + 0.5)),  # all capitals: no acronyms
+        ("acha theek hai kal milte hai", 1 - 0.5 ** (1 + 1.0)),  # theek + acha hai
+        ("theek hai kal milte hai", None),  # theek + hai: one weak only
+        ("KYA BAAT HAI BHAI, BILKUL SAHI", 1 - 0.5 ** (3 + 1.0)),  # all capitals: no acronyms
+        # markers added from UMSAB's Hindi train tweets
+        ("ghar pe sab theek hai?", 1 - 0.5 ** (3 + 1.0)),  # ghar sab theek + pe hai
+        ("pehle bhi yaad dilaya tha", 1 - 0.5 ** (3 + 0.5)),  # pehle bhi yaad + tha
+        ("kabhi wapas mat aana", 1 - 0.5**3),  # kabhi wapas aana
     ],
 )
 def test_hinglish_needs_two_strong_markers_or_one_and_two_weak(
@@ -85,6 +92,22 @@ def test_hinglish_needs_two_strong_markers_or_one_and_two_weak(
         "Ta apka je super, ne? Na iPhone se da stahnout",  # Czech 'apka'
         "Nie waha sie ani chwili, idzie na kar",  # Polish 'waha'
         "Kyon-kun wa baka da ne, hai",  # Japanese romaji
+        # Everyday sentences of other languages, written without accents as tweets often are.
+        "Kalau hujan kita tak jadi pergi ke pantai agar aman",
+        "Dia bada pagi sudah berangkat ke masjid, ada laga bola nanti",
+        "Ini bata merah untuk rumah baru di Karo",
+        "Bu aksam kar yagacak diyorlar, sahi mi? Bana da soyle",
+        "Ik heb een aap gezien, maar hij kon niet stoppen met eten",
+        "Minulla on paljon rahaa mutta ei aikaa, maa on kaunis, mene jo",
+        "Tak, to jest prawda, ale nie wiem co na to powiedziec",
+        "Am fost pe strada si am mancat mere cu prietenii",
+        "Se hai tempo, ho una domanda per te",
+        "Ela nao sabe se vai na festa ou nao, que paisa",
+        "Je ne sais pas si il vient par le train ce soir",
+        "Jo, tak to je, ne? Uz jsem to videl",
+        "Ki mondta ezt neked, ha nem te",
+        "The ho ho ho of santa, ye olde shoppe, ek ek ek",
+        "Nai nai nai, it was a dil pickle, maa said, woh",
         "Just finished the book. Kya is the main character, ho boy",  # a name + 'main'
         "Tried the bhut jolokia hot sauce, ho boy, the main heat",
         "Aaj Tak exit poll: AAP set to win Delhi, says Kejriwal ji",  # acronym AAP
