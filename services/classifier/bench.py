@@ -32,9 +32,13 @@ BENCHMARKS = REPO / "docs" / "BENCHMARKS.md"
 SECTION = "## Classifier"
 
 
-def section_title(amx: bool) -> str:
-    """The docs/BENCHMARKS.md heading for runs on this kind of CPU."""
-    return f"{SECTION} — CPU {'with' if amx else 'without'} AMX"
+def section_title(amx: bool, exact_int8_kernels: bool = False) -> str:
+    """The docs/BENCHMARKS.md heading for runs on this kind of CPU: with AMX, without AMX
+    (int8 on VNNI), or without VNNI either, where int8 runs ONNX Runtime's slower exact
+    kernels (`encoder.cpu_int8_products_saturate`)."""
+    if amx:
+        return f"{SECTION} — CPU with AMX"
+    return f"{SECTION} — CPU without AMX" + (" or VNNI" if exact_int8_kernels else "")
 
 
 def cpu_model() -> str:
@@ -295,8 +299,9 @@ def service_batches(
 
 def render(command: str, results: dict[str, Any]) -> str:
     amx = bool(results.get("amx"))
+    no_vnni = bool(results.get("int8_products_saturate"))
     lines = [
-        section_title(amx),
+        section_title(amx, no_vnni),
         "",
         f"- command: `{command}`",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
@@ -308,6 +313,11 @@ def render(command: str, results: dict[str, Any]) -> str:
             "AMX bfloat16 units, so the PyTorch bfloat16 encoder is the default"
             if amx
             else "no AMX, so the int8 encoder is the default and the only one measured"
+        )
+        + (
+            "; no VNNI either, so int8 runs ONNX Runtime's exact uint8 x uint8 kernels"
+            if no_vnni
+            else ""
         ),
         "",
         "| model | TweetEval val macro-recall (goal 0.72) "
@@ -450,7 +460,10 @@ def main(argv: list[str] | None = None) -> None:
         rows = compare(specs, args.data, args.n)
         print(json.dumps(rows, indent=2))
         return
-    from services.classifier.models.encoder import cpu_has_bf16_matrix_units
+    from services.classifier.models.encoder import (
+        cpu_has_bf16_matrix_units,
+        cpu_int8_products_saturate,
+    )
 
     # Both backends where this CPU runs bfloat16 natively; the int8 one everywhere.
     amx = cpu_has_bf16_matrix_units()
@@ -460,6 +473,7 @@ def main(argv: list[str] | None = None) -> None:
         "load_before": round(os.getloadavg()[0], 2),
         "cpu": cpu_model(),
         "amx": amx,
+        "int8_products_saturate": cpu_int8_products_saturate(),
     }
     results["quality"] = [quality(args.model, args.data, e) for e in encoders]
     if args.baseline:

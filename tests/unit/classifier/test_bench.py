@@ -79,12 +79,18 @@ def test_each_cpu_kind_keeps_its_own_section(tmp_path: Path) -> None:
     doc = tmp_path / "BENCHMARKS.md"
     doc.write_text("# Benchmarks\n\n## Router\n\nrouter figures\n", encoding="utf-8")
     amx, plain = section_title(True), section_title(False)
+    no_vnni = section_title(False, exact_int8_kernels=True)
+    assert no_vnni.startswith(plain) and no_vnni != plain
     write_section(f"{amx}\n\nfirst AMX run\n", doc)
     write_section(f"{plain}\n\nfirst plain run\n", doc)
+    write_section(f"{no_vnni}\n\nfirst no-VNNI run\n", doc)
     write_section(f"{amx}\n\nsecond AMX run\n", doc)
+    write_section(f"{no_vnni}\n\nsecond no-VNNI run\n", doc)
     text = doc.read_text(encoding="utf-8")
-    assert "first AMX run" not in text
-    assert text.count(amx) == 1 and text.count(plain) == 1
+    assert "first AMX run" not in text and "first no-VNNI run" not in text
+    assert "first plain run" in text and "second no-VNNI run" in text
+    assert text.count(f"{amx}\n") == 1 and text.count(f"{plain}\n") == 1
+    assert text.count(f"{no_vnni}\n") == 1
     assert text.index("## Router") < text.index(amx) < text.index("second AMX run")
     assert text.index(plain) < text.index("first plain run")
     assert text.index("router figures") < text.index(amx)
