@@ -483,8 +483,9 @@ def main(argv: list[str] | None = None) -> None:
     ]
     print(json.dumps(results, indent=2))
     if not args.no_write:
-        write_section(render(command.strip(), results))
-        print(f"wrote the {section_title(amx)!r} section of {BENCHMARKS}", file=sys.stderr)
+        section = render(command.strip(), results)
+        write_section(section)
+        print(f"wrote the {section.splitlines()[0]!r} section of {BENCHMARKS}", file=sys.stderr)
 
 
 if __name__ == "__main__":
