@@ -7,12 +7,14 @@ the most accurate open detector on short texts. Two detectors over the same ~26 
   is where short tweets land. Measured on UMSAB val fr/de: low 0.90, cascade ≈ high 0.97.
 Restricting the candidate set avoids the classic short-text confusions with rare languages
 (a two-word English tweet "detected" as Latin or Tagalog). Detection reads the text's own
-words (`text.own_words`: no links, `http` placeholders, @handles, `RT`, hashtags), which
-swayed the trigram pass: UMSAB val French named French 0.944 -> 0.994, German 0.892 -> 0.923.
+words (`text.own_words`: no links, `http` placeholders, e-mail addresses, @handles, `RT`,
+hashtags), which swayed the trigram pass: UMSAB val French named French 0.944 -> 0.994,
+German 0.892 -> 0.923.
 
 lingua's Hindi model knows Devanagari only, and Hindi (and Urdu) on social media is mostly
 written in Latin letters ("Hinglish", Roman Urdu): `romanised_hindi` names those `hi` from
-marker words before lingua sees them.
+marker words before lingua sees them, and with a lower bar (one strong marker) the short ones
+lingua has read and could not name.
 """
 
 from __future__ import annotations
@@ -166,8 +168,13 @@ class LanguageIdentifier:
             for k, values in enumerate(first):
                 code, confidence = _top(values)
                 if code is None or confidence < MIN_CONFIDENCE:
-                    results[todo[k]] = Language(
-                        code="und", confidence=round(confidence, 4), method="undetermined"
+                    hindi = self._hindi and romanised_hindi(snippets[k], undetermined=True)
+                    results[todo[k]] = (
+                        Language(code="hi", confidence=hindi, method="detected")
+                        if hindi
+                        else Language(
+                            code="und", confidence=round(confidence, 4), method="undetermined"
+                        )
                     )
                 else:
                     results[todo[k]] = Language(
@@ -176,14 +183,21 @@ class LanguageIdentifier:
         return [r for r in results if r is not None]
 
 
-def romanised_hindi(text: str) -> float | None:
+def romanised_hindi(text: str, *, undetermined: bool = False) -> float | None:
     """How sure the marker words make it that `text` is Hindi or Urdu in Latin letters; None
     when they do not. Links, @handles, user names and acronyms are ignored, each word counts
     once, and it takes two different strong markers, or one strong and two different weak
     ones; a letter outside ASCII (another script, or accented Latin) leaves the text to
     lingua. Each strong marker halves the remaining doubt, each weak one shrinks it by a
-    factor of sqrt(2)."""
-    if not {w.casefold() for w in _WORDS.findall(text)} & ROMANISED_HINDI_STRONG:
+    factor of sqrt(2).
+
+    `undetermined`: lingua has read the text and could not name its language (too short or
+    mixed: "Tum kafar ho", "Mast hun yaar"); then one strong marker or two different weak
+    ones are enough."""
+    if (
+        not undetermined
+        and not {w.casefold() for w in _WORDS.findall(text)} & ROMANISED_HINDI_STRONG
+    ):
         return None  # most texts: no strong marker anywhere, links and handles included
     shouting = text.isupper()
     kept = [
@@ -198,9 +212,10 @@ def romanised_hindi(text: str) -> float | None:
         return None
     strong = len(words & ROMANISED_HINDI_STRONG)
     weak = len(words & ROMANISED_HINDI_WEAK)
-    if strong >= 2 or (strong == 1 and weak >= 2):
-        return round(1.0 - 0.5 ** (strong + weak / 2), 4)
-    return None
+    enough = strong >= 2 or (strong == 1 and weak >= 2)
+    if undetermined:
+        enough = strong >= 1
+    return round(1.0 - 0.5 ** (strong + weak / 2), 4) if enough else None
 
 
 def _acronym(token: str) -> bool:

@@ -27,6 +27,7 @@ _NON_WORD = re.compile(rf"(?:[^\w$%€£{_ABUGIDA}]|[{_SENTENCE_MARKS}])+")
 _IN_ABUGIDA = re.compile(rf"[{_ABUGIDA}]")
 _URL = re.compile(r"(?:https?://\S+|www\.\S+|\bhttp\b)", re.IGNORECASE)
 _HANDLE = re.compile(r"@\w{1,30}")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def clean(text: str | None, max_chars: int = MODEL_MAX_CHARS) -> str:
@@ -55,7 +56,8 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 
 def own_words(text: str) -> str:
     """What language identification should read: the text without links (and the `http`
-    placeholder they are normalised to), @handles, the retweet marker and hashtag signs.
+    placeholder they are normalised to), e-mail addresses, @handles, the retweet marker and
+    hashtag signs.
     None of those is a word of the text's language, and they mislead short-text detectors:
     lingua's trigram model called "l'éolien volant : des éoliennes en altitude http"
     Portuguese (0.99), and French without the `http`.
@@ -63,6 +65,7 @@ def own_words(text: str) -> str:
     mostly a show's or a brand's name ("#MasterChefBR" made lingua call short Portuguese
     tweets Romanian or Danish); a text made of little else keeps them, without the sign."""
     text = _URL.sub(" ", text)
+    text = _EMAIL.sub(" ", text)  # before the handles: "bhai.yaar@gmail.com" is no text
     text = _HANDLE.sub(" ", text)
     text = _RETWEET.sub(" ", text)
     untagged = _HASHTAG.sub(" ", text)

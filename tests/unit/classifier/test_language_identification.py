@@ -22,6 +22,9 @@ from services.classifier.models.text import normalise_for_model, own_words
         # A hashtag stays, without its sign, where fewer than two words would be left.
         ("Ansiosa #MasterChefBR", "Ansiosa MasterChefBR"),
         ("#BlackFriday", "BlackFriday"),
+        # An e-mail address goes whole: no handle is cut out of it, leaving "bhai.yaar .com".
+        ("mail bhai.yaar@gmail.com or @bhai_yaar", "mail or"),
+        ("write to first.last+tag@mail.example.co.in now", "write to now"),
         ("", ""),
     ],
 )

@@ -147,3 +147,38 @@ def test_an_identifier_without_hindi_leaves_it_to_lingua() -> None:
         ["bhai mera order kab aayega, kuch pata?"], [None]
     )
     assert result.code != "hi"
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence"),
+    [
+        ("Tum kafar ho", None),  # weak markers only
+        ("Mast hun yaar", 1 - 0.5**1),  # yaar
+        ("Pata nhi", 1 - 0.5**1.5),  # nhi + pata
+        ("Kyon-kun wa baka da ne, hai", None),
+        ("Se on hyva idea, jo eilen", None),
+        ("Kab. Karo", None),
+    ],
+)
+def test_one_strong_marker_is_enough_where_lingua_cannot_tell(
+    text: str, confidence: float | None
+) -> None:
+    result = romanised_hindi(text, undetermined=True)
+    if confidence is None:
+        assert result is None
+    else:
+        assert result == pytest.approx(confidence, abs=1e-4)
+    assert romanised_hindi(text) is None  # never enough before lingua has read it
+
+
+def test_the_identifier_names_hindi_what_lingua_leaves_undetermined() -> None:
+    pytest.importorskip("lingua")
+    identifier = LanguageIdentifier()
+    texts = ["Mast hun yaar", "Tum kafar ho", "email me at bhai.yaar@gmail.com about the order"]
+    short, weak_only, mail = identifier.identify(texts, [None] * 3)
+    assert (short.code, short.method, short.confidence) == ("hi", "detected", 0.5)
+    assert weak_only.code != "hi"
+    assert mail.code == "en"
+    # Text lingua names stays lingua's, markers or not.
+    (english,) = identifier.identify(["Just finished the book. Kya is the main character"], [None])
+    assert english.code == "en"
