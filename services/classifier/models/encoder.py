@@ -30,6 +30,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import platform
 import threading
 from collections.abc import Iterator, Sequence
 from functools import cache
@@ -553,8 +554,8 @@ def session_options(threads: int | None = None) -> Any:
         # pair's sum to int16: the shipped heads then read other embeddings than the ones
         # they were fitted on (AVX2-only AMD EPYC: TweetEval val 0.7275 -> 0.7194, hate
         # 0.7423 -> 0.7306). This makes ONNX Runtime store the weights as uint8 and run its
-        # exact uint8 x uint8 kernels: the VNNI figures to the fourth decimal, for ~10% of
-        # the encoder's speed there (docs/classifier.md). VNNI CPUs keep their kernels:
+        # exact uint8 x uint8 kernels: the VNNI figures to the fourth decimal, with the
+        # encoder ~11% slower there (docs/classifier.md). VNNI CPUs keep their kernels:
         # their products are exact already, and the option would swap them out too.
         options.add_session_config_entry("session.x64quantprecision", "1")
     return options
@@ -579,11 +580,16 @@ def cpu_has_bf16_matrix_units() -> bool:
 
 
 def cpu_int8_products_saturate() -> bool:
-    """True on x86 CPUs whose uint8 x int8 dot products pass through int16 (SSE4.1, AVX2 or
-    AVX-512 without VNNI); False on VNNI CPUs and where no x86 flags are found (ARM lists
-    `Features`, not `flags`, and ONNX Runtime has other kernels there)."""
+    """True on x86 CPUs whose uint8 x int8 dot products pass through int16: AVX2 or AVX-512
+    without VNNI (on Linux ONNX Runtime's SSE4.1 kernels are exact). False on VNNI CPUs and
+    on other architectures. Where the flags cannot be read (an x86 Windows or macOS host),
+    True: the exact kernels are then asked for, and ONNX Runtime itself switches only where
+    its default kernels differ from them."""
     flags = cpu_flags()
-    return bool(flags) and not flags & {"avx512_vnni", "avx_vnni", "amx_int8"}
+    if not flags:
+        return platform.machine().lower() in {"x86_64", "amd64", "i386", "i686", "x86"}
+    wide = flags & {"avx2", "avx512bw"}
+    return bool(wide) and not flags & {"avx512_vnni", "avx_vnni", "amx_int8"}
 
 
 def encoder_backend(requested: str | None = None) -> str:

@@ -57,35 +57,37 @@ DETECT_MAX_CHARS = 1_000  # the first 1k chars decide; keeps 100k-char posts che
 # are, as far as we know, no common word or name in the Latin-script languages detected here
 # (every one but 'hamara' in at least 5 times as large a share of UMSAB's 1,839 Hindi train
 # tweets as of the en / fr / de / es / it / pt train splits', the 48k SemEval and the
-# OffensEval and HatEval train tweets; most in 6 or more of them). WEAK: ones that collide,
-# or that are short enough to: Indonesian 'agar' / 'karna' / 'kisi' / 'bata' / 'bada' /
-# 'laga' / 'karo' (the regency), Turkish 'hain' / 'sirf' / 'sahi' / 'dil' / 'bana', Finnish
-# 'raha' / 'meri' / 'usko' / 'maa' / 'mene' / 'pakka', Dutch 'baar' / 'kon', Spanish /
-# Portuguese 'mera' / 'pata' / 'tera' / 'acha' / 'paisa' / 'jao', Romanian 'hoti', French
-# 'hote' (hôte), Czech / Polish 'apka', Polish 'waha', Javanese 'kiye', Japanese 'kyon' /
-# 'kyu', English 'hue' / 'koi' / 'matlab' / 'jab' / 'mere' / 'yeh' / 'hone' / 'woh', German
-# 'mein', Italian 'hai' / 'ho', names such as 'Abhi', 'Desh', 'Diya', 'Dena', 'Naya'. Left
-# out: Indonesian 'gaya' / 'wali', Dutch 'baat' / 'naam' / 'maar', Romanian 'aur', German
-# 'karte', Polish / Czech / Indonesian 'tak'; 'main' (English, French, Malay, the river).
-# WEAK words count only beside a strong one, and then two of them are needed.
+# OffensEval and HatEval train tweets; most in 6 or more of them). WEAK: ones that collide, or
+# that are short enough to: Indonesian 'agar' / 'karna' / 'kisi' / 'bata' / 'bada' / 'laga' /
+# 'karo' (the regency), Turkish 'hain' / 'sirf' / 'sahi' / 'dil' / 'bana', Finnish 'raha' /
+# 'meri' / 'usko' / 'maa' / 'mene' / 'pakka', Dutch 'baar' / 'kon', Spanish / Portuguese
+# 'mera' / 'pata' / 'tera' / 'acha' / 'paisa' / 'jao', Spanish 'pta' (slang), German 'saal',
+# Danish / Norwegian 'kro' (an inn), Romanian 'hoti', French 'hote' (hôte), Czech / Polish
+# 'apka', Polish 'waha', Javanese 'kiye', Japanese 'kyon' / 'kyu', English 'hue' / 'koi' /
+# 'matlab' / 'jab' / 'mere' / 'yeh' / 'hone' / 'woh', German 'mein', Italian 'hai' / 'ho',
+# names such as 'Abhi', 'Desh', 'Diya', 'Dena', 'Naya', 'Aage', 'Milne', 'Kahan'. Left out:
+# Indonesian 'gaya' / 'wali', Dutch 'baat' / 'naam' / 'maar', Romanian 'aur', German 'karte',
+# Polish / Czech / Indonesian 'tak'; 'main' (English, French, Malay, the river). WEAK words
+# count only beside a strong one, and then two of them are needed.
 ROMANISED_HINDI_STRONG = frozenset(
-    """aage aaj aana aapka aapke aapki aapko aapne aaya aaye aayega accha achha aisi apko apna
-    apne apni baap bachpan bahot bahut banaya bhai bhaijaan bhi bhul bilkul bohot chahiye
-    dekh dekhna dekhne dekho deta duniya galti gayi ghar gya gye gyi hamara hamare hamari
-    hamesha hoga hogi hota humara humare humari humko iska iske iski itna jagah jaisa jaise
-    jaye jayega jyada kaam kabhi kahan kaise kaisi karke karne kaun kharab khud khush kitna
-    kitne kiya krna krne kro krta krte kuch kya kyonki kyuki kyun kyunki ladki lagta lekin
-    liya liye milne mujhe nahi nahin nhi padega paise pasand pehle phir pta pyaar pyar rahe
-    rahi rakh saal saath sab sabko sabse sakta sakte samajh sath skta soch theek thik thodi
-    tujhe tumhara tumhare tumhari tumhe unka unki unko upar uska uske uski usse walo wapas
-    yaad yaar yaha yahan yahi yehi zindagi""".split()
+    """aaj aana aapka aapke aapki aapko aapne aaya aaye aayega accha achha aisi apko apna apne
+    apni baap bachpan bahot bahut banaya bhai bhaijaan bhi bhul bilkul bohot chahiye dekh
+    dekhna dekhne dekho deta duniya galti gayi ghar gya gye gyi hamara hamare hamari hamesha
+    hoga hogi hota humara humare humari humko iska iske iski itna jagah jaisa jaise jaye
+    jayega jyada kaam kabhi kaise kaisi karke karne kaun kharab khud khush kitna kitne kiya
+    krna krne krta krte kuch kya kyonki kyuki kyun kyunki ladki lagta lekin liya liye mujhe
+    nahi nahin nhi padega paise pasand pehle phir pyaar pyar rahe rahi rakh saath sab sabko
+    sabse sakta sakte samajh sath skta soch theek thik thodi tujhe tumhara tumhare tumhari
+    tumhe unka unki unko upar uska uske uski usse walo wapas yaad yaar yaha yahan yahi yehi
+    zindagi""".split()
 )
 ROMANISED_HINDI_WEAK = frozenset(
-    """aap aata abhi acha agar aisa aise apka apke apki aya baad baar bada bana bata bhut chal
-    dena desh dete dil diya ek hai hain ho hone hoon hote hoti hu hue hui hum jab jao ji jo
-    ka kab kar karna karo ke ki kisi kiye ko koi kon kr kyon kyu laga maa matlab mein mene
-    mera mere meri na nai naya ne paisa pakka par pata pe raha rha rhe sahi se sirf tera
-    teri tha thi toh tum unke usko waha wahan waise wala wale woh yar ye yeh""".split()
+    """aage aap aata abhi acha agar aisa aise apka apke apki aya baad baar bada bana bata bhut
+    chal dena desh dete dil diya ek hai hain ho hone hoon hote hoti hu hue hui hum jab jao
+    ji jo ka kab kahan kar karna karo ke ki kisi kiye ko koi kon kr kro kyon kyu laga maa
+    matlab mein mene mera mere meri milne na nai naya ne paisa pakka par pata pe pta raha
+    rha rhe saal sahi se sirf tera teri tha thi toh tum unke usko waha wahan waise wala wale
+    woh yar ye yeh""".split()
 )
 _WORDS = re.compile(r"[^\W\d_]+")
 
@@ -192,8 +194,8 @@ def romanised_hindi(text: str, *, undetermined: bool = False) -> float | None:
     factor of sqrt(2).
 
     `undetermined`: lingua has read the text and could not name its language (too short or
-    mixed: "Tum kafar ho", "Mast hun yaar"); then one strong marker or two different weak
-    ones are enough."""
+    mixed: "Mast hun yaar", "Pata nhi"); then one strong marker is enough, weak ones alone
+    never ("Tum kafar ho" stays undetermined)."""
     if (
         not undetermined
         and not {w.casefold() for w in _WORDS.findall(text)} & ROMANISED_HINDI_STRONG

@@ -108,6 +108,13 @@ def test_hinglish_needs_two_strong_markers_or_one_and_two_weak(
         "Ki mondta ezt neked, ha nem te",
         "The ho ho ho of santa, ye olde shoppe, ek ek ek",
         "Nai nai nai, it was a dil pickle, maa said, woh",
+        # Hindi words that are other words or names too: weak, never strong.
+        "Ny kro i byen, kro",  # Danish / Norwegian 'kro', an inn
+        "Ay pta, que calor",  # Spanish slang
+        "Der Saal war voll",
+        "Milne and Kahan tonight",
+        "Go Milne!",
+        "Aage kommer i morgen",
         "Just finished the book. Kya is the main character, ho boy",  # a name + 'main'
         "Tried the bhut jolokia hot sauce, ho boy, the main heat",
         "Aaj Tak exit poll: AAP set to win Delhi, says Kejriwal ji",  # acronym AAP
@@ -123,6 +130,21 @@ def test_hinglish_needs_two_strong_markers_or_one_and_two_weak(
 )
 def test_other_text_is_left_to_lingua(text: str) -> None:
     assert romanised_hindi(text) is None
+
+
+NOT_HINDI = [
+    text
+    for text in test_other_text_is_left_to_lingua.pytestmark[0].args[1]
+    if text not in ("nahi nahi nahi", "hai ke ki ko se me") and "यह" not in text
+]
+
+
+def test_the_identifier_names_none_of_the_other_texts_hindi() -> None:
+    """Through the whole identifier too, the looser bar for what lingua cannot name
+    included: none of those sentences comes out Hindi."""
+    pytest.importorskip("lingua")
+    results = LanguageIdentifier().identify(NOT_HINDI, [None] * len(NOT_HINDI))
+    assert [t for t, r in zip(NOT_HINDI, results, strict=True) if r.code == "hi"] == []
 
 
 def test_strong_markers_are_never_weak_ones() -> None:
