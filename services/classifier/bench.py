@@ -41,18 +41,6 @@ def section_title(amx: bool, exact_int8_kernels: bool = False) -> str:
     return f"{SECTION} — CPU without AMX" + (" or VNNI" if exact_int8_kernels else "")
 
 
-def cpu_model() -> str:
-    """The CPU's model name (Linux), e.g. 'Intel(R) Xeon(R) Processor @ 2.50GHz'."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def default_data() -> Path:
     for candidate in (REPO.parent / "shared" / "data", Path("/work/shared/data")):
         if candidate.is_dir():
@@ -463,6 +451,7 @@ def main(argv: list[str] | None = None) -> None:
     from services.classifier.models.encoder import (
         cpu_has_bf16_matrix_units,
         cpu_int8_products_saturate,
+        cpu_model,
     )
 
     # Both backends where this CPU runs bfloat16 natively; the int8 one everywhere.

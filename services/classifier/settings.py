@@ -25,7 +25,7 @@ class ClassifierSettings(EarshotSettings):
         default=None,
         ge=1,
         description="Most mentions per batch; unset = by encoder: 48 on PyTorch bfloat16, "
-        "24 on ONNX int8 (`batch_max_for`)",
+        "24 on ONNX int8, 16 on int8 where the CPU has no VNNI (`batch_max_for`)",
     )
     classifier_batch_wait_ms: int = Field(
         default=20, ge=1, description="Longest wait to fill a batch before classifying it"
@@ -51,9 +51,18 @@ class ClassifierSettings(EarshotSettings):
 # - int8: 48, 32 and 24 ran at 283, 292 and 277 tweets/s on a CPU without AMX, p99 337, 246
 #   and 177 ms (a second sweep: 32 and 24 at 297 and 294 tweets/s, p99 216 and 156 ms); on an
 #   AMX CPU 356, 330 and 328 tweets/s, p99 264, 193 and 152 ms.
+# - int8 on a CPU without VNNI (AVX2-only AMD EPYC, exact int8 kernels): 24, 16 and 12 ran at
+#   230, 217 and 207 tweets/s, p99 223, 160 and 115 ms; `make bench-classifier` measured a
+#   p99 of 223 and 253 ms for 24 in two runs, so 16 there.
 BATCH_MAX = {"torch": 48, "onnx": 24}
+ONNX_BATCH_MAX_WITHOUT_VNNI = 16
 
 
 def batch_max_for(backend: str) -> int:
-    """The default most mentions per batch for an encoder backend (`torch` or `onnx`)."""
+    """The default most mentions per batch for an encoder backend (`torch` or `onnx`) on
+    this CPU."""
+    from services.classifier.models.encoder import cpu_int8_products_saturate
+
+    if backend == "onnx" and cpu_int8_products_saturate():
+        return ONNX_BATCH_MAX_WITHOUT_VNNI
     return BATCH_MAX[backend]

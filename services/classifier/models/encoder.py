@@ -574,6 +574,18 @@ def cpu_flags() -> frozenset[str]:
     return frozenset()
 
 
+def cpu_model() -> str:
+    """The CPU's model name (Linux), e.g. 'Intel(R) Xeon(R) Processor @ 2.50GHz'."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def cpu_has_bf16_matrix_units() -> bool:
     """True on CPUs with AMX bfloat16 tiles (Linux CPU flags); False where unknown."""
     return "amx_bf16" in cpu_flags()
@@ -590,6 +602,15 @@ def cpu_int8_products_saturate() -> bool:
         return platform.machine().lower() in {"x86_64", "amd64", "i386", "i686", "x86"}
     wide = flags & {"avx2", "avx512bw"}
     return bool(wide) and not flags & {"avx512_vnni", "avx_vnni", "amx_int8"}
+
+
+def int8_products() -> str:
+    """How this CPU computes the int8 encoder's products, for model cards and benchmarks."""
+    if cpu_flags() & {"avx512_vnni", "avx_vnni", "amx_int8"}:
+        return "exact (VNNI)"
+    if cpu_int8_products_saturate():
+        return "exact (ONNX Runtime's uint8 x uint8 kernels; no VNNI)"
+    return "ONNX Runtime's default kernels (no AVX2 or AVX-512 flags)"
 
 
 def encoder_backend(requested: str | None = None) -> str:

@@ -106,6 +106,14 @@ def write_model_card(out: Path, config: dict[str, Any]) -> None:
         f"- created: {config['created']}",
         f"- command: `{config.get('command', '')}` (seed {config.get('seed')})",
         f"- training data: `{config.get('data', '')}`",
+        *(
+            [
+                f"- fitted on: {config['machine'].get('cpu')}; int8 products "
+                f"{config['machine'].get('int8_products')}"
+            ]
+            if config.get("machine")
+            else []
+        ),
         f"- encoder: all-MiniLM-L6-v2 from the PyPI package `{config['encoder']['package']}`, "
         + (
             f"with a LoRA adapter (rank {adapter['rank']}, `adapter.npz` in this folder, "

@@ -19,6 +19,8 @@ from services.classifier.models.encoder import (
     LAYERS,
     Encoder,
     adapter_digest,
+    cpu_model,
+    int8_products,
     make_encoder,
 )
 from services.classifier.models.heads import (
@@ -356,6 +358,8 @@ def write_artifact(
         "heads": {task: head.to_config() for task, head in heads.items()},
         "val_metrics": metrics,
         "selection": choices,
+        # The embeddings the heads were fitted on depend on how this CPU computed them.
+        "machine": {"cpu": cpu_model(), "int8_products": int8_products()},
         **extra,
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")

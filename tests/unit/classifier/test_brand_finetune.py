@@ -48,6 +48,11 @@ def test_brand_csv_produces_a_loadable_artifact(tmp_path: Path) -> None:
     holdout = config["val_metrics"]["user_holdout"]
     assert holdout["macro_f1"] >= holdout["base_macro_f1"]
     assert (out / "model_card.md").is_file()
+    # Where the heads were fitted, and how that CPU computed the int8 products.
+    assert config["machine"]["int8_products"].startswith(("exact", "ONNX Runtime"))
+    assert f"- fitted on: {config['machine']['cpu']}; int8 products " in (
+        out / "model_card.md"
+    ).read_text(encoding="utf-8")
 
     tuned = load_classifier(str(out), threads=1)
     assert tuned.model_version == "test+acme"
