@@ -216,7 +216,9 @@ def compare(models: list[str], data: Path, n: int, rounds: int = 3) -> list[dict
     from services.classifier.models import ClassifierInput, load_classifier
 
     items = [ClassifierInput(str(i), t) for i, t in enumerate(tweet_pool(data, n))]
-    size = service_batch_max()
+    from services.classifier.models.encoder import encoder_backend
+
+    size = service_batch_max(encoder_backend())
     if len(items) < size:
         raise ValueError(f"compare needs at least {size} tweets (--n)")
     loaded = {spec: load_classifier(spec) for spec in models}

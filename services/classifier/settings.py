@@ -53,7 +53,8 @@ class ClassifierSettings(EarshotSettings):
 #   AMX CPU 356, 330 and 328 tweets/s, p99 264, 193 and 152 ms.
 # - int8 on a CPU without VNNI (AVX2-only AMD EPYC, exact int8 kernels): 24, 16 and 12 ran at
 #   230, 217 and 207 tweets/s, p99 223, 160 and 115 ms; `make bench-classifier` measured a
-#   p99 of 223 and 253 ms for 24 in two runs, so 16 there.
+#   p99 of 223 and 253 ms for 24 in two runs, so 16 there (and on AVX-512 CPUs without VNNI,
+#   which use the same exact kernels; none was measured).
 BATCH_MAX = {"torch": 48, "onnx": 24}
 ONNX_BATCH_MAX_WITHOUT_VNNI = 16
 

@@ -606,9 +606,12 @@ def cpu_int8_products_saturate() -> bool:
 
 def int8_products() -> str:
     """How this CPU computes the int8 encoder's products, for model cards and benchmarks."""
-    if cpu_flags() & {"avx512_vnni", "avx_vnni", "amx_int8"}:
+    flags = cpu_flags()
+    if flags & {"avx512_vnni", "avx_vnni", "amx_int8"}:
         return "exact (VNNI)"
     if cpu_int8_products_saturate():
+        if not flags:
+            return "exact (ONNX Runtime's uint8 x uint8 kernels; CPU flags unknown)"
         return "exact (ONNX Runtime's uint8 x uint8 kernels; no VNNI)"
     return "ONNX Runtime's default kernels (no AVX2 or AVX-512 flags)"
 

@@ -108,8 +108,13 @@ def write_model_card(out: Path, config: dict[str, Any]) -> None:
         f"- training data: `{config.get('data', '')}`",
         *(
             [
-                f"- fitted on: {config['machine'].get('cpu')}; int8 products "
-                f"{config['machine'].get('int8_products')}"
+                f"- written on: {config['machine'].get('cpu')} (the heads this run fitted read "
+                "its embeddings)"
+                + (
+                    f"; int8 products {config['machine']['int8_products']}"
+                    if config["machine"].get("int8_products")
+                    else ""
+                )
             ]
             if config.get("machine")
             else []

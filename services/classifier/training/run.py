@@ -358,8 +358,12 @@ def write_artifact(
         "heads": {task: head.to_config() for task, head in heads.items()},
         "val_metrics": metrics,
         "selection": choices,
-        # The embeddings the heads were fitted on depend on how this CPU computed them.
-        "machine": {"cpu": cpu_model(), "int8_products": int8_products()},
+        # The machine this run fitted heads on (fine-tunes keep the base's other heads), and
+        # for the int8 encoder how its CPU computed the embeddings' products.
+        "machine": {
+            "cpu": cpu_model(),
+            **({"int8_products": int8_products()} if "-onnx-int8" in encoder.key else {}),
+        },
         **extra,
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")

@@ -105,3 +105,20 @@ def test_which_cpus_need_the_exact_kernels(
     monkeypatch.setattr(encoder.platform, "machine", lambda: machine)
     assert encoder.cpu_int8_products_saturate() is saturate
     assert encoder.cpu_has_bf16_matrix_units() is ("amx_bf16" in flags)
+
+
+@pytest.mark.parametrize(
+    ("flags", "machine", "says"),
+    [
+        ({"avx2", "avx512_vnni"}, "x86_64", "exact (VNNI)"),
+        ({"avx2"}, "x86_64", "exact (ONNX Runtime's uint8 x uint8 kernels; no VNNI)"),
+        (set(), "AMD64", "exact (ONNX Runtime's uint8 x uint8 kernels; CPU flags unknown)"),
+        (set(), "aarch64", "ONNX Runtime's default kernels (no AVX2 or AVX-512 flags)"),
+    ],
+)
+def test_model_cards_say_how_the_cpu_computed_int8(
+    monkeypatch: pytest.MonkeyPatch, flags: set[str], machine: str, says: str
+) -> None:
+    monkeypatch.setattr(encoder, "cpu_flags", lambda: frozenset(flags))
+    monkeypatch.setattr(encoder.platform, "machine", lambda: machine)
+    assert encoder.int8_products() == says
