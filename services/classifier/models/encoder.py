@@ -591,6 +591,10 @@ def cpu_has_bf16_matrix_units() -> bool:
     return "amx_bf16" in cpu_flags()
 
 
+# Flags of CPUs whose int8 dot-product instructions (VNNI) sum uint8 x int8 products exactly.
+_VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
 def cpu_int8_products_saturate() -> bool:
     """True on x86 CPUs whose uint8 x int8 dot products pass through int16: AVX2 or AVX-512
     without VNNI (on Linux ONNX Runtime's SSE4.1 kernels are exact). False on VNNI CPUs and
@@ -601,13 +605,13 @@ def cpu_int8_products_saturate() -> bool:
     if not flags:
         return platform.machine().lower() in {"x86_64", "amd64", "i386", "i686", "x86"}
     wide = flags & {"avx2", "avx512bw"}
-    return bool(wide) and not flags & {"avx512_vnni", "avx_vnni", "amx_int8"}
+    return bool(wide) and not flags & _VNNI_FLAGS
 
 
 def int8_products() -> str:
     """How this CPU computes the int8 encoder's products, for model cards and benchmarks."""
     flags = cpu_flags()
-    if flags & {"avx512_vnni", "avx_vnni", "amx_int8"}:
+    if flags & _VNNI_FLAGS:
         return "exact (VNNI)"
     if cpu_int8_products_saturate():
         if not flags:

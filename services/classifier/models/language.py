@@ -214,9 +214,7 @@ def romanised_hindi(text: str, *, undetermined: bool = False) -> float | None:
         return None
     strong = len(words & ROMANISED_HINDI_STRONG)
     weak = len(words & ROMANISED_HINDI_WEAK)
-    enough = strong >= 2 or (strong == 1 and weak >= 2)
-    if undetermined:
-        enough = strong >= 1
+    enough = strong >= 1 if undetermined else strong >= 2 or (strong == 1 and weak >= 2)
     return round(1.0 - 0.5 ** (strong + weak / 2), 4) if enough else None
 
 
